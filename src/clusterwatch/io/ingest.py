@@ -1,0 +1,374 @@
+"""Ingest: read sources through their adapters, validate, geocode, and return canonical tables plus a report.
+
+:func:`read_firms` is pure with respect to the workspace: it never opens one. ``clusterwatch ingest`` calls it and
+then stores the result (:mod:`clusterwatch.io.workspace`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from clusterwatch.errors import ClusterwatchError, InputError
+from clusterwatch.io.adapters.base import Extract, ReadOptions, get_adapter
+from clusterwatch.io.geocode import GeocodeOptions
+from clusterwatch.io.sources import LINE, RECORD, empty_rejected
+from clusterwatch.io.validate import coerce_firms, parse_dates, parse_numbers, validate_firms
+from clusterwatch.schema import ACTIVITY_COLUMNS, RELATION_COLUMNS, Column
+
+ROWS_ARE = ("firms", "observations", "relations", "activities")
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """Counts for one ingested source; ``rows_read == accepted + rejected`` always holds."""
+
+    dataset: str
+    path: str
+    format: str
+    rows_are: str
+    rows_read: int
+    accepted: int
+    rejected: int
+    firms: int
+    activities: int
+    relations: int
+    rejected_by_reason: dict[str, int]
+    located_by: dict[str, int]
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class IngestReport:
+    """What was read, accepted and rejected, per source."""
+
+    sources: tuple[SourceReport, ...]
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per source with its counts."""
+        cols = ["dataset", "path", "format", "rows_are", "rows_read", "accepted", "rejected", "firms",
+                "activities", "relations"]
+        return pd.DataFrame([{c: getattr(s, c) for c in cols} for s in self.sources], columns=cols)
+
+    @property
+    def rows_read(self) -> int:
+        return sum(s.rows_read for s in self.sources)
+
+    @property
+    def accepted(self) -> int:
+        return sum(s.accepted for s in self.sources)
+
+    @property
+    def rejected(self) -> int:
+        return sum(s.rejected for s in self.sources)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """Firms, activities and relations in canonical form, the rejected records, and the report.
+
+    Every table has a ``dataset`` column naming the source it came from.
+    """
+
+    firms: pd.DataFrame
+    activities: pd.DataFrame
+    relations: pd.DataFrame
+    rejected: pd.DataFrame
+    report: IngestReport
+
+
+_DTYPES = {"str": "string", "float": "float64", "date": "datetime64[s]", "bool": "boolean", "int": "Int64"}
+
+
+def _typed(frame: pd.DataFrame | None, columns: tuple[Column, ...], date_format: str | None = None) -> pd.DataFrame:
+    out = pd.DataFrame(index=frame.index if frame is not None else pd.RangeIndex(0))
+    for col in columns:
+        dtype = _DTYPES[col.dtype]
+        if frame is not None and col.name in frame.columns:
+            values = frame[col.name]
+            if col.dtype == "date" and not pd.api.types.is_datetime64_any_dtype(values):
+                values = parse_dates(values, date_format)
+            elif col.dtype == "float":
+                values = parse_numbers(values)
+            elif col.dtype == "str":
+                values = values.astype("string").str.strip().replace("", pd.NA)
+            out[col.name] = values.astype(dtype)
+        else:
+            out[col.name] = pd.Series(pd.NA if dtype != "datetime64[s]" else pd.NaT, index=out.index, dtype=dtype)
+    return out
+
+
+def empty_firms() -> pd.DataFrame:
+    """An empty canonical firm table (with ``dataset``)."""
+    frame = coerce_firms(pd.DataFrame())
+    frame.insert(0, "dataset", pd.Series([], dtype="string"))
+    return frame
+
+
+def _merge_observations(rows: pd.DataFrame) -> pd.DataFrame:
+    """Merge observation rows into one row per firm: first value seen, earliest founding, all codes."""
+    if rows.empty:
+        return rows
+    grouped = rows.groupby("firm_id", sort=False, dropna=True)
+    firms = grouped.first()
+    if rows["founded"].notna().any():
+        firms["founded"] = grouped["founded"].min()
+    if rows["dissolved"].notna().any():
+        firms["dissolved"] = grouped["dissolved"].max()
+    if rows["employees"].notna().any():
+        firms["employees"] = grouped["employees"].max()
+    if rows["codes"].notna().any():
+        firms["codes"] = grouped["codes"].agg(
+            lambda s: ";".join(dict.fromkeys(c for v in s.dropna() for c in str(v).split(";") if c)) or pd.NA
+        )
+    return firms.reset_index()
+
+
+def _reason_category(reason: str) -> str:
+    return reason.split(":", 1)[0].split(" (", 1)[0].strip()
+
+
+def _validate_links(
+    frame: pd.DataFrame, required: Sequence[str], source: str, date_format: str | None
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """Checks for relation/activity-only rows: required ids present, dates and amounts parse."""
+    n = len(frame)
+    reason = np.full(n, None, dtype=object)
+    column = np.full(n, None, dtype=object)
+    raw = np.full(n, None, dtype=object)
+
+    def add(mask: np.ndarray, why: str, col: str, values: pd.Series | None = None) -> None:
+        m = mask & np.equal(reason, None)
+        reason[m] = why
+        column[m] = col
+        if values is not None:
+            raw[m] = values.astype("string").to_numpy(dtype=object, na_value=None)[m]
+
+    for col in required:
+        vals = frame[col].astype("string").str.strip() if col in frame.columns else pd.Series(pd.NA, index=frame.index)
+        add((vals.isna() | (vals == "")).to_numpy(), f"missing {col}", col)
+    if "date" in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame["date"]):
+        given = frame["date"].astype("string").str.strip().fillna("") != ""
+        parsed = parse_dates(frame["date"], date_format)
+        add((given & parsed.isna()).to_numpy(), "unparseable date in date", "date", frame["date"])
+    for col in ("amount", "weight"):
+        if col in frame.columns:
+            given = frame[col].astype("string").str.strip().fillna("") != ""
+            add((given & parse_numbers(frame[col]).isna()).to_numpy(), f"unparseable number in {col}", col,
+                frame[col])
+    ok = np.equal(reason, None)
+    bad = ~ok
+    rejected = pd.DataFrame(
+        {
+            "source": source,
+            "line": pd.array(frame[LINE].to_numpy()[bad], dtype="Int64"),
+            "record": pd.array(frame[RECORD].to_numpy()[bad], dtype="Int64"),
+            "column": column[bad],
+            "reason": reason[bad],
+            "raw": raw[bad],
+        }
+    ) if bad.any() else empty_rejected()
+    return ok, rejected
+
+
+def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options: ReadOptions) -> IngestResult:
+    """Validate one adapter :class:`Extract` and build the canonical tables and its report."""
+    if extract.rows_are not in ROWS_ARE:
+        raise ClusterwatchError(f"adapter {format_name} returned rows_are={extract.rows_are!r}")
+    path = extract.path
+    parse_rejects = extract.rejected
+    activities = extract.activities
+    relations = extract.relations
+    located_by: dict[str, int] = {}
+    if extract.rows_are in ("firms", "observations"):
+        validated = validate_firms(
+            extract.rows,
+            source=path,
+            today=options.today,
+            geocode=options.geocode,
+            date_formats=extract.date_formats,
+            crs=extract.crs,
+            unique_ids=extract.rows_are == "firms",
+        )
+        rows = validated.rows
+        row_rejects = validated.rejected
+        accepted_records = rows[RECORD].to_numpy()
+        located_by = {str(k): int(v) for k, v in rows["geo_precision"].value_counts(dropna=False).items()}
+        firms = rows.drop(columns=[RECORD, LINE])
+        if extract.rows_are == "observations":
+            firms = _merge_observations(firms)
+        firms = coerce_firms(firms)
+    else:
+        table = relations if extract.rows_are == "relations" else activities
+        if table is None:
+            raise ClusterwatchError(f"adapter {format_name} has rows_are={extract.rows_are} but no such table")
+        required = ["source"] if extract.rows_are == "relations" else ["firm_id"]
+        ok, row_rejects = _validate_links(table, required, path, extract.date_formats.get("date"))
+        accepted_records = table[RECORD].to_numpy()[ok]
+        firms = coerce_firms(pd.DataFrame())
+    keep = set(accepted_records.tolist())
+
+    def kept(frame: pd.DataFrame | None, columns: tuple[Column, ...]) -> pd.DataFrame:
+        if frame is None or frame.empty:
+            return _typed(None, columns)
+        sel = frame[frame[RECORD].isin(keep)] if RECORD in frame.columns else frame
+        return _typed(sel.reset_index(drop=True), columns, extract.date_formats.get("date"))
+
+    acts = kept(activities, ACTIVITY_COLUMNS)
+    rels = kept(relations, RELATION_COLUMNS)
+    rejected = pd.concat([parse_rejects, row_rejects], ignore_index=True) if len(row_rejects) else parse_rejects
+    n_rejected = len(rejected)
+    n_accepted = len(accepted_records)
+    if n_accepted + n_rejected != extract.rows_read:
+        raise ClusterwatchError(
+            f"internal count mismatch for {path}: read {extract.rows_read}, accepted {n_accepted}, "
+            f"rejected {n_rejected}"
+        )
+    by_reason: dict[str, int] = {}
+    for r in rejected["reason"].astype(str):
+        cat = _reason_category(r)
+        by_reason[cat] = by_reason.get(cat, 0) + 1
+    report = SourceReport(
+        dataset=dataset,
+        path=path,
+        format=format_name,
+        rows_are=extract.rows_are,
+        rows_read=extract.rows_read,
+        accepted=n_accepted,
+        rejected=n_rejected,
+        firms=len(firms),
+        activities=len(acts),
+        relations=len(rels),
+        rejected_by_reason=dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
+        located_by=located_by,
+        notes=tuple(extract.notes),
+    )
+    for frame in (firms, acts, rels, rejected):
+        frame.insert(0, "dataset", pd.Series([dataset] * len(frame), dtype="string", index=frame.index))
+    return IngestResult(firms=firms, activities=acts, relations=rels, rejected=rejected,
+                        report=IngestReport((report,)))
+
+
+def default_dataset_name(path: str | os.PathLike[str]) -> str:
+    """The dataset name of a source: its file name (re-ingesting a file of that name replaces it)."""
+    return Path(path).name
+
+
+def read_firms(
+    sources: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    format: str | None = None,
+    columns: Mapping[str, str] | None = None,
+    postcodes: str | os.PathLike[str] | None = None,
+    geocode_table: str | os.PathLike[str] | None = None,
+    crs: str | None = None,
+    country: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    code_system: str | None = None,
+    date_format: str | None = None,
+    dataset: str | None = None,
+    today: dt.date | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> IngestResult:
+    """Read firm registers and public datasets into the canonical schema, without touching any workspace.
+
+    Parameters
+    ----------
+    sources
+        One path or several (CSV, CSV.gz, TSV, Excel, Parquet, JSON/JSONL).
+    format
+        Adapter name (see ``clusterwatch formats``); default ``generic`` (canonical column names).
+    columns
+        Canonical name → source column, for columns that do not carry canonical names.
+    postcodes
+        Full UK postcode lookup file; without it UK postcodes are located at district level.
+    geocode_table
+        Table ``key, lat, lon`` for keys no shipped table covers.
+    crs
+        CRS of projected ``x``/``y`` columns (e.g. ``EPSG:3857``).
+    country
+        ISO alpha-2 country of rows without one (picks the postcode table).
+    encoding, delimiter, code_system, date_format
+        Overrides for generic files.
+    dataset
+        Name under which the source is stored (default: its file name); only with a single source.
+    today
+        Founding dates after this are rejected (default: today).
+    progress
+        Called with a short message as each source starts.
+
+    Returns
+    -------
+    IngestResult
+        ``firms``, ``activities``, ``relations``, ``rejected`` and ``report``; report counts add up per source.
+
+    Raises
+    ------
+    InputError
+        A file that cannot be used at all (missing, unreadable, a required column absent), naming file and column.
+    OptionError
+        Unknown format or option value.
+
+    Examples
+    --------
+    >>> import clusterwatch
+    >>> result = clusterwatch.read_firms(clusterwatch.demo_path(), format="sbir-awards")
+    >>> result.report.rows_read == result.report.accepted + result.report.rejected
+    True
+    """
+    paths = [sources] if isinstance(sources, str | os.PathLike) else list(sources)
+    if not paths:
+        raise InputError("no source files given")
+    if dataset is not None and len(paths) > 1:
+        raise InputError("a dataset name can only be given for a single source")
+    adapter = get_adapter(format or "generic")
+    options = ReadOptions(
+        columns=dict(columns or {}),
+        geocode=GeocodeOptions(
+            postcodes=str(postcodes) if postcodes else None,
+            geocode_table=str(geocode_table) if geocode_table else None,
+        ),
+        crs=crs,
+        country=country.upper() if country else None,
+        encoding=encoding,
+        delimiter=delimiter,
+        code_system=code_system.lower() if code_system else None,
+        date_format=date_format,
+        today=today or dt.date.today(),
+    )
+    results: list[IngestResult] = []
+    names_seen: set[str] = set()
+    for path in paths:
+        p = str(path)
+        name = dataset or default_dataset_name(p)
+        if name in names_seen:
+            raise InputError(f"two sources share the dataset name {name!r}; rename one", path=p)
+        names_seen.add(name)
+        if progress:
+            progress(f"reading {name}")
+        extract = adapter.read(p, options)
+        results.append(ingest_extract(extract, dataset=name, format_name=adapter.name, options=options))
+    return combine(results)
+
+
+def combine(results: Sequence[IngestResult]) -> IngestResult:
+    """Concatenate several ingest results (one per source)."""
+
+    def cat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+        frames = [f for f in frames if len(f)] or frames[:1]
+        return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].reset_index(drop=True)
+
+    return IngestResult(
+        firms=cat([r.firms for r in results]),
+        activities=cat([r.activities for r in results]),
+        relations=cat([r.relations for r in results]),
+        rejected=cat([r.rejected for r in results]),
+        report=IngestReport(tuple(s for r in results for s in r.report.sources)),
+    )

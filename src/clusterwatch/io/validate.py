@@ -1,0 +1,370 @@
+"""Validate extracted rows: parse values, check them, geocode, and split accepted rows from rejected ones.
+
+Every check is vectorised. A row is rejected for the first check it fails, with a reason that starts with a fixed
+category (``"missing firm_id"``, ``"impossible coordinates"`` ...) followed by the offending value, and names the
+column. Checks, in order:
+
+1. ``firm_id`` missing (empty)
+2. coordinates: unparseable, out of range (|lat| > 90, |lon| > 180) or 0/0; rows without coordinates are geocoded
+   from ``postcode`` (+ ``country``), and what cannot be located is rejected with the lookup's reason
+3. dates: ``founded``/``dissolved`` unparseable, ``founded`` in the future, ``dissolved`` before ``founded``
+4. ``employees``: unparseable or negative
+5. ``code``/``codes``: malformed for their code system
+6. ``sme``: not a yes/no value; ``kind``: not one of the triple-helix kinds
+7. ``firm_id`` repeated (for files where each row is a firm; the first occurrence is kept)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from clusterwatch.io.geocode import GeocodeOptions, locate_postcodes, project_to_wgs84
+from clusterwatch.io.sources import LINE, RECORD, empty_rejected
+from clusterwatch.schema import FIRM_COLUMNS, FIRM_KINDS, names
+
+#: Code formats by code system, on the code with dots and spaces removed.
+CODE_PATTERNS: dict[str, str] = {
+    "naics": r"\d{2,6}",
+    "nace2": r"[A-U]|\d{2,4}",
+    "sn2007": r"\d{2,5}",  # Norway's SN2007: NACE Rev. 2 plus a fifth national digit
+    "uksic2007": r"\d{4,5}",
+    "sic1987": r"\d{2,4}",
+}
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0", "sme", "x"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0", "non-sme"}
+
+
+def normalise_code(values: pd.Series) -> pd.Series:
+    """Official codes to their stored form: dots, spaces and dashes removed (``62.01`` → ``6201``)."""
+    return values.astype("string").str.strip().str.replace(r"[.\s-]", "", regex=True).replace("", pd.NA)
+
+
+def parse_dates(values: pd.Series, fmt: str | None = None) -> pd.Series:
+    """Parse dates; a year alone (``2012``) becomes 1 January. Returns ``datetime64`` with NaT where unparseable.
+
+    Without ``fmt``: ISO 8601 (``2020-04-08``, ``2020-04-08 00:00:00``), a year alone, or ``YYYYMMDD``.
+    """
+    s = values.astype("string").str.strip()
+    s = s.where(s != "", pd.NA)
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[s]")
+    todo = s.notna()
+    if not todo.any():
+        return out
+    if fmt:
+        parsed = pd.to_datetime(s[todo], format=fmt, errors="coerce")
+        out[todo] = parsed.to_numpy(dtype="datetime64[s]")
+        return out
+    year = s.str.fullmatch(r"\d{4}(\.0)?").fillna(False)
+    if year.any():
+        out[year] = pd.to_datetime(s[year].str.slice(0, 4), format="%Y", errors="coerce").to_numpy(
+            dtype="datetime64[s]"
+        )
+    rest = todo & ~year
+    if rest.any():
+        compact = s.str.fullmatch(r"\d{8}").fillna(False) & rest
+        if compact.any():
+            out[compact] = pd.to_datetime(s[compact], format="%Y%m%d", errors="coerce").to_numpy(
+                dtype="datetime64[s]"
+            )
+        iso = rest & ~compact
+        if iso.any():
+            parsed = pd.to_datetime(s[iso], format="ISO8601", errors="coerce", utc=False)
+            if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+                parsed = parsed.dt.tz_localize(None)
+            out[iso] = parsed.to_numpy(dtype="datetime64[s]")
+    return out
+
+
+def parse_numbers(values: pd.Series) -> pd.Series:
+    """Numbers as published: blanks and thousands separators (``"1 139 200"``, ``"1,200"``) allowed."""
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    s = values.astype("string").str.strip().str.replace(r"[\s\u00a0,](?=\d{3}\b)", "", regex=True)
+    return pd.to_numeric(s.where(s != "", pd.NA), errors="coerce").astype("float64")
+
+
+def parse_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Yes/no values → (boolean Series with NA, mask of values that were given but are not yes/no)."""
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean"), pd.Series(False, index=values.index)
+    s = values.astype("string").str.strip().str.lower()
+    given = s.notna() & (s != "")
+    is_true = s.isin(_TRUE).fillna(False)
+    is_false = s.isin(_FALSE).fillna(False)
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[is_true] = True
+    out[is_false] = False
+    return out, given & ~is_true & ~is_false
+
+
+@dataclass
+class Validated:
+    """Accepted rows in canonical types, and the rejected records."""
+
+    rows: pd.DataFrame
+    rejected: pd.DataFrame
+
+
+class _Rejections:
+    """Collects the first reason per row."""
+
+    def __init__(self, frame: pd.DataFrame, source: str) -> None:
+        self.frame = frame
+        self.source = source
+        self.reason = np.full(len(frame), None, dtype=object)
+        self.column = np.full(len(frame), None, dtype=object)
+        self.raw = np.full(len(frame), None, dtype=object)
+
+    @property
+    def ok(self) -> np.ndarray:
+        return np.equal(self.reason, None)
+
+    def add(self, mask: np.ndarray | pd.Series, reason: str | np.ndarray, column: str,
+            raw: pd.Series | None = None) -> None:
+        m = np.asarray(mask, dtype=bool) & self.ok
+        if not m.any():
+            return
+        self.reason[m] = reason if isinstance(reason, str) else np.asarray(reason, dtype=object)[m]
+        self.column[m] = column
+        if raw is not None:
+            self.raw[m] = raw.astype("string").str.slice(0, 200).to_numpy(dtype=object, na_value=None)[m]
+
+    def frame_of_rejected(self) -> pd.DataFrame:
+        bad = ~self.ok
+        if not bad.any():
+            return empty_rejected()
+        return pd.DataFrame(
+            {
+                "source": self.source,
+                "line": pd.array(self.frame[LINE].to_numpy()[bad], dtype="Int64"),
+                "record": pd.array(self.frame[RECORD].to_numpy()[bad], dtype="Int64"),
+                "column": self.column[bad],
+                "reason": self.reason[bad],
+                "raw": self.raw[bad],
+            }
+        )
+
+
+def _text(frame: pd.DataFrame, col: str) -> pd.Series:
+    if col not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    s = frame[col].astype("string").str.strip()
+    return s.where(s != "", pd.NA)
+
+
+def validate_firms(
+    rows: pd.DataFrame,
+    *,
+    source: str,
+    today: dt.date,
+    geocode: GeocodeOptions,
+    date_formats: dict[str, str] | None = None,
+    crs: str | None = None,
+    unique_ids: bool = True,
+) -> Validated:
+    """Check and type the firm rows of one extract.
+
+    Parameters
+    ----------
+    rows
+        Canonical columns as read (strings or typed), plus ``_record`` and ``_line``.
+    source
+        The file, named in every rejected record.
+    today
+        Founding dates after it are rejected as in the future.
+    geocode
+        Lookup files for rows located by postcode.
+    date_formats
+        ``strptime`` format per date column, where not ISO.
+    crs
+        CRS of ``x``/``y`` columns, when present.
+    unique_ids
+        Reject repeated ``firm_id`` (each row is a firm); ``False`` where rows are observations of firms.
+
+    Returns
+    -------
+    Validated
+        Accepted rows with every canonical column in its canonical type, and the rejected records.
+    """
+    frame = rows.reset_index(drop=True)
+    rej = _Rejections(frame, source)
+    n = len(frame)
+    date_formats = date_formats or {}
+
+    firm_id = _text(frame, "firm_id")
+    rej.add(firm_id.isna().to_numpy(), "missing firm_id", "firm_id")
+
+    # coordinates: given, projected, or geocoded
+    lat = np.full(n, np.nan)
+    lon = np.full(n, np.nan)
+    precision = np.full(n, None, dtype=object)
+    if "x" in frame.columns and "y" in frame.columns and crs:
+        xs, ys = parse_numbers(frame["x"]), parse_numbers(frame["y"])
+        bad_xy = (_text(frame, "x").notna() & xs.isna()) | (_text(frame, "y").notna() & ys.isna())
+        rej.add(bad_xy.to_numpy(), "unparseable coordinates: projected x/y is not a number", "x", frame["x"])
+        has = (xs.notna() & ys.notna()).to_numpy()
+        if has.any():
+            plat, plon = project_to_wgs84(xs.to_numpy()[has], ys.to_numpy()[has], crs)
+            lat[has], lon[has] = plat, plon
+            precision[has] = "point"
+    for col, arr in (("lat", lat), ("lon", lon)):
+        if col in frame.columns:
+            vals = parse_numbers(frame[col])
+            given = _text(frame, col).notna()
+            rej.add((given & vals.isna()).to_numpy(), f"unparseable coordinates: {col} is not a number", col,
+                    frame[col])
+            has = vals.notna().to_numpy() & np.isnan(arr)
+            arr[has] = vals.to_numpy()[has]
+    has_both = ~np.isnan(lat) & ~np.isnan(lon)
+    precision[has_both & np.equal(precision, None)] = "point"
+    one_only = np.isnan(lat) ^ np.isnan(lon)
+    rej.add(one_only, "unparseable coordinates: only one of lat/lon given", "lat")
+    out_of_range = has_both & ((np.abs(np.nan_to_num(lat)) > 90) | (np.abs(np.nan_to_num(lon)) > 180))
+    shown = pd.Series([f"lat={a}, lon={b}" for a, b in zip(lat, lon, strict=True)]) if out_of_range.any() else None
+    rej.add(out_of_range, "impossible coordinates: out of range", "lat", shown)
+    zero = has_both & (lat == 0) & (lon == 0)
+    rej.add(zero, "impossible coordinates: 0/0", "lat")
+    need = ~has_both & ~one_only & rej.ok
+    if need.any():
+        postcodes = _text(frame, "postcode")[need]
+        countries = _text(frame, "country")[need]
+        located = locate_postcodes(postcodes, countries, geocode)
+        idx = np.flatnonzero(need)
+        lat[idx], lon[idx], precision[idx] = located.lat, located.lon, located.precision
+        miss = np.zeros(n, dtype=bool)
+        miss[idx] = np.isnan(located.lat)
+        reasons = np.full(n, None, dtype=object)
+        reasons[idx] = np.array(["cannot locate: " + str(r) for r in located.reason], dtype=object)
+        rej.add(miss, reasons, "postcode", _text(frame, "postcode"))
+
+    # dates
+    parsed: dict[str, pd.Series] = {}
+    for col in ("founded", "dissolved"):
+        if col in frame.columns:
+            values = frame[col]
+            if pd.api.types.is_datetime64_any_dtype(values):
+                parsed[col] = values.astype("datetime64[s]")
+            else:
+                parsed[col] = parse_dates(values, date_formats.get(col))
+                given = _text(frame, col).notna()
+                rej.add((given & parsed[col].isna()).to_numpy(), f"unparseable date in {col}", col, frame[col])
+    if "founded" in parsed:
+        future = (parsed["founded"] > pd.Timestamp(today)).fillna(False).to_numpy()
+        rej.add(future, f"founding date in the future (after {today.isoformat()})", "founded", frame["founded"])
+    if "founded" in parsed and "dissolved" in parsed:
+        before = (parsed["dissolved"] < parsed["founded"]).fillna(False).to_numpy()
+        rej.add(before, "dissolved before founded", "dissolved", frame["dissolved"])
+
+    # sizes
+    employees = None
+    if "employees" in frame.columns:
+        employees = parse_numbers(frame["employees"])
+        given = _text(frame, "employees").notna()
+        rej.add((given & employees.isna()).to_numpy(), "unparseable number in employees", "employees",
+                frame["employees"])
+        rej.add((employees < 0).fillna(False).to_numpy(), "negative size in employees", "employees",
+                frame["employees"])
+
+    # codes
+    code = normalise_code(frame["code"]) if "code" in frame.columns else None
+    systems = _text(frame, "code_system").str.lower() if "code_system" in frame.columns else None
+    codes = None
+    if "codes" in frame.columns:
+        codes = frame["codes"].astype("string").str.replace(r"[.\s-]", "", regex=True).replace("", pd.NA)
+    if code is not None or codes is not None:
+        sys_series = systems if systems is not None else pd.Series(pd.NA, index=frame.index, dtype="string")
+        for system, pattern in CODE_PATTERNS.items():
+            in_sys = (sys_series == system).fillna(False)
+            if not in_sys.any():
+                continue
+            if code is not None:
+                bad = in_sys & code.notna() & ~code.str.fullmatch(pattern).fillna(False)
+                rej.add(bad.to_numpy(), f"malformed {system} code", "code", frame["code"])
+            if codes is not None:
+                rx = re.compile(rf"^(?:{pattern})(?:;(?:{pattern}))*$")
+                bad = in_sys & codes.notna() & ~codes.str.match(rx).fillna(False)
+                rej.add(bad.to_numpy(), f"malformed {system} code in codes", "codes", frame["codes"])
+        if code is not None:
+            other = ~sys_series.isin(list(CODE_PATTERNS)).fillna(False) & code.notna()
+            bad = other & ~code.str.fullmatch(r"[A-Za-z0-9]{1,12}").fillna(False)
+            rej.add(bad.to_numpy(), "malformed code", "code", frame["code"])
+
+    sme = None
+    if "sme" in frame.columns:
+        sme, bad_sme = parse_bool(frame["sme"])
+        rej.add(bad_sme.to_numpy(), "unparseable yes/no in sme", "sme", frame["sme"])
+    kind = None
+    if "kind" in frame.columns:
+        kind = _text(frame, "kind").str.lower()
+        bad = kind.notna() & ~kind.isin(list(FIRM_KINDS)).fillna(False)
+        rej.add(bad.to_numpy(), f"unknown kind (allowed: {', '.join(FIRM_KINDS)})", "kind", frame["kind"])
+
+    if unique_ids:
+        # among rows otherwise accepted, so a rejected first occurrence does not take the id
+        live = pd.Series(rej.ok, index=frame.index) & firm_id.notna()
+        dup = firm_id.where(live).duplicated(keep="first") & live
+        if dup.any():
+            first_line = frame[LINE].where(live).groupby(firm_id.where(live)).transform("first")
+            reasons = (
+                "duplicate firm_id (first seen at line " + first_line.astype("Int64").astype("string") + ")"
+            ).to_numpy(dtype=object, na_value=None)
+            rej.add(dup.to_numpy(), reasons, "firm_id", firm_id)
+
+    ok = rej.ok
+    out = pd.DataFrame(index=pd.RangeIndex(int(ok.sum())))
+    typed: dict[str, pd.Series | np.ndarray] = {
+        "firm_id": firm_id,
+        "lat": lat,
+        "lon": lon,
+        "geo_precision": precision,
+    }
+    if code is not None:
+        typed["code"] = code
+    if codes is not None:
+        typed["codes"] = codes
+    elif code is not None:
+        typed["codes"] = code
+    if systems is not None:
+        typed["code_system"] = systems
+    typed.update({k: v for k, v in parsed.items()})
+    if employees is not None:
+        typed["employees"] = employees
+    if sme is not None:
+        typed["sme"] = sme
+    if kind is not None:
+        typed["kind"] = kind
+    for col in names(FIRM_COLUMNS):
+        if col in typed:
+            values = typed[col]
+            arr = values.to_numpy()[ok] if isinstance(values, pd.Series) else values[ok]
+            out[col] = arr
+        elif col in frame.columns:
+            out[col] = _text(frame, col).to_numpy()[ok]
+    out[RECORD] = frame[RECORD].to_numpy()[ok]
+    out[LINE] = frame[LINE].to_numpy()[ok]
+    return Validated(rows=coerce_firms(out), rejected=rej.frame_of_rejected())
+
+
+_DTYPES = {"str": "string", "float": "float64", "date": "datetime64[s]", "bool": "boolean", "int": "Int64"}
+
+
+def coerce_firms(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give a firm frame every canonical column, in canonical order and type (missing columns are all-NA)."""
+    out = pd.DataFrame(index=frame.index)
+    for col in FIRM_COLUMNS:
+        dtype = _DTYPES[col.dtype]
+        if col.name in frame.columns:
+            out[col.name] = frame[col.name].astype(dtype)
+        else:
+            out[col.name] = pd.Series(pd.NA if dtype != "datetime64[s]" else pd.NaT, index=frame.index,
+                                      dtype=dtype)
+    for extra in (RECORD, LINE):
+        if extra in frame.columns:
+            out[extra] = frame[extra]
+    return out

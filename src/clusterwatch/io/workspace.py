@@ -1,0 +1,225 @@
+"""The DuckDB workspace: firms, activities, relations, sources and rejected rows in one file.
+
+Writes are transactional: a source is replaced (deleted and inserted) inside one transaction, so re-ingesting a
+source never duplicates it and a failure leaves the workspace as it was. Every SQL statement is parameterised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from clusterwatch.errors import WorkspaceError
+from clusterwatch.io.ingest import IngestResult, SourceReport
+from clusterwatch.schema import ACTIVITY_COLUMNS, FIRM_COLUMNS, RELATION_COLUMNS, Column
+
+DEFAULT_WORKSPACE = "clusterwatch.duckdb"
+SCHEMA_VERSION = 1
+
+_SQL_TYPES = {"str": "VARCHAR", "float": "DOUBLE", "date": "DATE", "bool": "BOOLEAN", "int": "BIGINT"}
+
+
+def _table_sql(name: str, columns: tuple[Column, ...], extra: str = "") -> str:
+    cols = ", ".join(f'"{c.name}" {_SQL_TYPES[c.dtype]}' for c in columns)
+    return f"CREATE TABLE IF NOT EXISTS {name} (dataset VARCHAR NOT NULL, {cols}{extra})"
+
+
+_DDL = [
+    _table_sql("firms", FIRM_COLUMNS, ", PRIMARY KEY (dataset, firm_id)"),
+    _table_sql("activities", ACTIVITY_COLUMNS),
+    _table_sql("relations", RELATION_COLUMNS),
+    """CREATE TABLE IF NOT EXISTS sources (
+        dataset VARCHAR PRIMARY KEY, path VARCHAR, format VARCHAR, rows_are VARCHAR, ingested_at TIMESTAMP,
+        rows_read BIGINT, accepted BIGINT, rejected BIGINT, firms BIGINT, activities BIGINT, relations BIGINT,
+        rejected_by_reason VARCHAR, located_by VARCHAR, notes VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS rejected (
+        dataset VARCHAR, source VARCHAR, line BIGINT, record BIGINT, "column" VARCHAR, reason VARCHAR, raw VARCHAR)""",
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+]
+
+
+class Workspace:
+    """A clusterwatch workspace file (DuckDB).
+
+    Parameters
+    ----------
+    path
+        The workspace file; created when absent unless ``read_only``.
+    read_only
+        Open without the right to write (``clusterwatch info``).
+
+    Raises
+    ------
+    WorkspaceError
+        When the file cannot be opened, or is not a clusterwatch workspace.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] = DEFAULT_WORKSPACE, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        if read_only and not self.path.exists():
+            raise WorkspaceError(f"workspace {self.path} does not exist; create it with `clusterwatch ingest`")
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise WorkspaceError(f"cannot open workspace {self.path}: {str(exc).splitlines()[0]}") from exc
+        if not read_only:
+            for ddl in _DDL:
+                self._con.execute(ddl)
+            self._con.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+            )
+        else:
+            tables = {r[0] for r in self._con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            if "firms" not in tables:
+                raise WorkspaceError(f"{self.path} is not a clusterwatch workspace (no firms table)")
+
+    # -- context manager
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._con.close()
+
+    @property
+    def rejected_path(self) -> Path:
+        """``rejected.csv`` beside the workspace file."""
+        return self.path.with_name("rejected.csv")
+
+    # -- writing
+    def store(self, result: IngestResult) -> None:
+        """Store an ingest result, replacing every dataset it contains, in one transaction.
+
+        ``rejected.csv`` beside the workspace is rewritten afterwards with every rejected row of every dataset.
+        """
+        con = self._con
+        datasets = [s.dataset for s in result.report.sources]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for table in ("firms", "activities", "relations", "sources", "rejected"):
+                con.execute(f"DELETE FROM {table} WHERE dataset IN (SELECT unnest(?::VARCHAR[]))", [datasets])
+            self._insert("firms", result.firms, FIRM_COLUMNS)
+            self._insert("activities", result.activities, ACTIVITY_COLUMNS)
+            self._insert("relations", result.relations, RELATION_COLUMNS)
+            rej = result.rejected.astype({"line": "Int64", "record": "Int64"})
+            if len(rej):
+                con.register("_rej", rej)
+                con.execute(
+                    'INSERT INTO rejected SELECT dataset, source, line, record, "column", reason, raw FROM _rej'
+                )
+                con.unregister("_rej")
+            now = dt.datetime.now().replace(microsecond=0)
+            for s in result.report.sources:
+                con.execute(
+                    "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [s.dataset, s.path, s.format, s.rows_are, now, s.rows_read, s.accepted, s.rejected, s.firms,
+                     s.activities, s.relations, json.dumps(s.rejected_by_reason), json.dumps(s.located_by),
+                     json.dumps(list(s.notes))],
+                )
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        self.write_rejected_csv()
+
+    def _insert(self, table: str, frame: pd.DataFrame, columns: tuple[Column, ...]) -> None:
+        if frame.empty:
+            return
+        self._con.register("_frame", frame)
+        cols = ", ".join(f'"{c.name}"' for c in columns)
+        try:
+            self._con.execute(f"INSERT INTO {table} (dataset, {cols}) SELECT dataset, {cols} FROM _frame")
+        finally:
+            self._con.unregister("_frame")
+
+    def write_rejected_csv(self) -> Path:
+        """Write every rejected row (all datasets) to ``rejected.csv`` beside the workspace."""
+        frame = self._con.execute(
+            'SELECT dataset, source, line, record, "column", reason, raw FROM rejected ORDER BY dataset, record'
+        ).df()
+        frame.to_csv(self.rejected_path, index=False)
+        return self.rejected_path
+
+    # -- reading
+    def firms(self, *, as_of: dt.date | str | None = None, datasets: Sequence[str] | None = None) -> pd.DataFrame:
+        """Firms, optionally as known on a date: founded on or before it and not dissolved by it.
+
+        Firms with no founding date are kept (their age is unknown, not in the future).
+        """
+        sql = "SELECT * FROM firms WHERE 1=1"
+        params: list[Any] = []
+        if as_of is not None:
+            day = pd.Timestamp(as_of).date()
+            sql += " AND (founded IS NULL OR founded <= ?) AND (dissolved IS NULL OR dissolved > ?)"
+            params += [day, day]
+        if datasets:
+            sql += " AND dataset IN (SELECT unnest(?::VARCHAR[]))"
+            params.append(list(datasets))
+        return self._con.execute(sql + " ORDER BY dataset, firm_id", params).df()
+
+    def activities(self, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
+        """Dated activities (awards, projects ...); with ``as_of`` only those dated on or before it."""
+        if as_of is None:
+            return self._con.execute("SELECT * FROM activities").df()
+        return self._con.execute("SELECT * FROM activities WHERE date <= ?", [pd.Timestamp(as_of).date()]).df()
+
+    def relations(self, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
+        """Relations; with ``as_of`` only those dated on or before it (undated ones are kept)."""
+        if as_of is None:
+            return self._con.execute("SELECT * FROM relations").df()
+        return self._con.execute(
+            "SELECT * FROM relations WHERE date IS NULL OR date <= ?", [pd.Timestamp(as_of).date()]
+        ).df()
+
+    def sources(self) -> pd.DataFrame:
+        """One row per stored dataset with its ingest counts."""
+        return self._con.execute("SELECT * FROM sources ORDER BY dataset").df()
+
+    def rejected(self) -> pd.DataFrame:
+        """Every rejected row of every stored dataset."""
+        return self._con.execute("SELECT * FROM rejected ORDER BY dataset, record").df()
+
+    def sql(self, query: str, params: Sequence[Any] | None = None) -> pd.DataFrame:
+        """Run a read query (parameterised) and return a frame."""
+        return self._con.execute(query, list(params or [])).df()
+
+    def summary(self) -> dict[str, Any]:
+        """What the workspace holds: counts per dataset, column coverage, date range, bounding box."""
+        con = self._con
+        out: dict[str, Any] = {"path": str(self.path)}
+        out["sources"] = self.sources()
+        counts = con.execute(
+            """SELECT s.dataset,
+                      (SELECT count(*) FROM firms f WHERE f.dataset = s.dataset) AS firms,
+                      (SELECT count(*) FROM activities a WHERE a.dataset = s.dataset) AS activities,
+                      (SELECT count(*) FROM relations r WHERE r.dataset = s.dataset) AS relations,
+                      (SELECT count(*) FROM rejected x WHERE x.dataset = s.dataset) AS rejected
+               FROM sources s ORDER BY s.dataset"""
+        ).df()
+        out["counts"] = counts
+        total = con.execute("SELECT count(*) FROM firms").fetchone()
+        n = int(total[0]) if total else 0
+        out["n_firms"] = n
+        coverage = {}
+        if n:
+            exprs = ", ".join(f'count("{c.name}")' for c in FIRM_COLUMNS)
+            row = con.execute(f"SELECT {exprs} FROM firms").fetchone() or ()
+            coverage = {c.name: int(v) / n for c, v in zip(FIRM_COLUMNS, row, strict=True)}
+        out["coverage"] = coverage
+        out["founded_range"] = con.execute("SELECT min(founded), max(founded) FROM firms").fetchone()
+        out["activity_range"] = con.execute("SELECT min(date), max(date) FROM activities").fetchone()
+        out["bbox"] = con.execute("SELECT min(lat), min(lon), max(lat), max(lon) FROM firms").fetchone()
+        return out
+
