@@ -19,7 +19,7 @@ from clusterwatch.errors import ClusterwatchError, InputError
 from clusterwatch.io.adapters.base import Extract, ReadOptions, get_adapter
 from clusterwatch.io.geocode import GeocodeOptions
 from clusterwatch.io.sources import LINE, RECORD, empty_rejected
-from clusterwatch.io.validate import coerce_firms, parse_dates, parse_numbers, validate_firms
+from clusterwatch.io.validate import missing_value, coerce_firms, parse_dates, parse_numbers, validate_firms
 from clusterwatch.schema import ACTIVITY_COLUMNS, RELATION_COLUMNS, Column
 
 ROWS_ARE = ("firms", "observations", "relations", "activities")
@@ -100,7 +100,7 @@ def _typed(frame: pd.DataFrame | None, columns: tuple[Column, ...], date_format:
                 values = values.astype("string").str.strip().replace("", pd.NA)
             out[col.name] = values.astype(dtype)
         else:
-            out[col.name] = pd.Series(pd.NA if dtype != "datetime64[s]" else pd.NaT, index=out.index, dtype=dtype)
+            out[col.name] = pd.Series(missing_value(dtype), index=out.index, dtype=dtype)
     return out
 
 

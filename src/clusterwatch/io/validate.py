@@ -354,6 +354,11 @@ def validate_firms(
 _DTYPES = {"str": "string", "float": "float64", "date": "datetime64[s]", "bool": "boolean", "int": "Int64"}
 
 
+def missing_value(dtype: str) -> object:
+    """The missing-value marker pandas accepts for a dtype (NaN, NaT or NA)."""
+    return {"float64": np.nan, "datetime64[s]": pd.NaT}.get(dtype, pd.NA)
+
+
 def coerce_firms(frame: pd.DataFrame) -> pd.DataFrame:
     """Give a firm frame every canonical column, in canonical order and type (missing columns are all-NA)."""
     out = pd.DataFrame(index=frame.index)
@@ -362,7 +367,7 @@ def coerce_firms(frame: pd.DataFrame) -> pd.DataFrame:
         if col.name in frame.columns:
             out[col.name] = frame[col.name].astype(dtype)
         else:
-            out[col.name] = pd.Series(pd.NA if dtype != "datetime64[s]" else pd.NaT, index=frame.index,
+            out[col.name] = pd.Series(missing_value(dtype), index=frame.index,
                                       dtype=dtype)
     for extra in (RECORD, LINE):
         if extra in frame.columns:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from clusterwatch.errors import InputError
 from clusterwatch.io.adapters.base import Extract, ReadOptions, apply_column_map, register
 from clusterwatch.io.sources import read_table
 from clusterwatch.schema import FIRM_COLUMNS, names
@@ -15,6 +16,7 @@ def read_generic(path: str, options: ReadOptions) -> Extract:
     """
     raw = read_table(path, encoding=options.encoding or "utf-8", delimiter=options.delimiter)
     frame = apply_column_map(raw.frame, options.columns, path)
+    require_location_columns(frame, path, crs=options.crs)
     keep = [c for c in [*names(FIRM_COLUMNS), "x", "y"] if c in frame.columns]
     rows = frame[[*keep, "_record", "_line"]].copy()
     if options.country and "country" not in rows.columns:
@@ -30,3 +32,28 @@ def read_generic(path: str, options: ReadOptions) -> Extract:
         crs=options.crs,
         date_formats=date_formats,
     )
+
+
+def require_location_columns(frame: object, path: str, *, crs: str | None) -> None:
+    """Raise :class:`InputError` unless the table has ``firm_id`` and a way to locate rows.
+
+    A location is ``lat`` and ``lon``, or ``x`` and ``y`` with a CRS, or ``postcode``.
+    """
+    columns = set(getattr(frame, "columns", []))
+    shown = ", ".join(sorted(c for c in columns if not str(c).startswith("_")))[:300]
+    if "firm_id" not in columns:
+        raise InputError(
+            f"required column is absent; map one with --column firm_id=SOURCE (columns found: {shown})",
+            path=path,
+            column="firm_id",
+        )
+    has_latlon = {"lat", "lon"} <= columns
+    has_xy = {"x", "y"} <= columns and crs is not None
+    if not (has_latlon or has_xy or "postcode" in columns):
+        missing = "lon" if "lat" in columns else "lat"
+        raise InputError(
+            "no location: need lat and lon, x and y with --crs, or postcode (map with --column; "
+            f"columns found: {shown})",
+            path=path,
+            column=missing,
+        )

@@ -1,0 +1,31 @@
+# clusterwatch: set-up, demo, tests, benchmarks. Everything installs into .venv from the project's own files.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: install demo test lint bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: install
+	$(BIN)/clusterwatch demo --out demo-out
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/bench_ingest_ppp.py
+	$(BIN)/python bench/bench_ingest_companies_house.py
+
+clean:
+	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache
