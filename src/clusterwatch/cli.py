@@ -1,16 +1,15 @@
 """The ``clusterwatch`` command-line program: a thin layer over the library.
 
 Exit codes: 0 success; 1 bad input or a failure, with a one-line reason on stderr; 2 usage error (unknown option,
-missing argument, malformed option value).
+missing argument, an option value that is not allowed, such as an unknown --format).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -18,7 +17,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from clusterwatch import __version__
-from clusterwatch.errors import ClusterwatchError
+from clusterwatch.errors import ClusterwatchError, OptionError
 from clusterwatch.schema import ACTIVITY_COLUMNS, FIRM_COLUMNS, RELATION_COLUMNS, Column, names
 
 app = typer.Typer(
@@ -264,6 +263,9 @@ def run(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # typer exits on its own after help, usage errors (2) and success
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
+    except OptionError as exc:  # a value the options do not allow is a usage error
+        print(f"clusterwatch: usage error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
     except ClusterwatchError as exc:
         message = " ".join(str(exc).split())
         print(f"clusterwatch: error: {message}", file=sys.stderr)

@@ -29,7 +29,9 @@ import pandas as pd
 
 from clusterwatch.errors import InputError, OptionError
 
-GEONAMES_COUNTRIES: tuple[str, ...] = ("AT", "BE", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "IT", "NL", "NO", "PL", "SE")
+GEONAMES_COUNTRIES: tuple[str, ...] = (
+    "AT", "BE", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "IT", "NL", "NO", "PL", "SE",
+)
 
 
 @dataclass(frozen=True)
@@ -296,19 +298,27 @@ def locate_postcodes(postcodes: pd.Series, countries: pd.Series, options: Geocod
             if miss.any():
                 ulat, ulon, ufound = user_table.find(keys_raw.str.strip().str.upper()[miss])
                 got_lat[miss], got_lon[miss] = ulat, ulon
-                got_prec[miss] = np.where(ufound, "table", None)
-                why[miss] = np.where(ufound, None, why[miss])
+                got_prec[miss] = _where(ufound, "table", None)
+                why[miss] = _where(ufound, None, why[miss])
         lat[rows], lon[rows], precision[rows], reason[rows] = got_lat, got_lon, got_prec, why
     no_country = (cc.isna() & ~blank).to_numpy()
     if no_country.any():
         if user_table is not None:
             ulat, ulon, ufound = user_table.find(pcs[no_country].str.strip().str.upper())
             lat[no_country], lon[no_country] = ulat, ulon
-            precision[no_country] = np.where(ufound, "table", None)
-            reason[no_country] = np.where(ufound, None, "postcode not in the geocode table and no country given")
+            precision[no_country] = _where(ufound, "table", None)
+            reason[no_country] = _where(ufound, None, "postcode not in the geocode table and no country given")
         else:
             reason[no_country] = "postcode given but no country to pick a postcode table (use --country)"
     return Located(lat=lat, lon=lon, precision=precision, reason=reason)
+
+
+def _where(mask: np.ndarray, yes: object, no: object) -> np.ndarray:
+    """``np.where`` for object values that may be None."""
+    out = np.empty(len(mask), dtype=object)
+    out[:] = no if not isinstance(no, np.ndarray) else no
+    out[mask] = yes if not isinstance(yes, np.ndarray) else yes[mask]
+    return out
 
 
 def _locate_country(

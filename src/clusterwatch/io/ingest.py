@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ from clusterwatch.errors import ClusterwatchError, InputError
 from clusterwatch.io.adapters.base import Extract, ReadOptions, get_adapter
 from clusterwatch.io.geocode import GeocodeOptions
 from clusterwatch.io.sources import LINE, RECORD, empty_rejected
-from clusterwatch.io.validate import missing_value, coerce_firms, parse_dates, parse_numbers, validate_firms
+from clusterwatch.io.validate import coerce_firms, missing_value, parse_dates, parse_numbers, validate_firms
 from clusterwatch.schema import ACTIVITY_COLUMNS, RELATION_COLUMNS, Column
 
 ROWS_ARE = ("firms", "observations", "relations", "activities")
@@ -144,7 +144,7 @@ def _validate_links(
     raw = np.full(n, None, dtype=object)
 
     def add(mask: np.ndarray, why: str, col: str, values: pd.Series | None = None) -> None:
-        m = mask & np.equal(reason, None)
+        m = mask & pd.isna(reason)
         reason[m] = why
         column[m] = col
         if values is not None:
@@ -162,7 +162,7 @@ def _validate_links(
             given = frame[col].astype("string").str.strip().fillna("") != ""
             add((given & parse_numbers(frame[col]).isna()).to_numpy(), f"unparseable number in {col}", col,
                 frame[col])
-    ok = np.equal(reason, None)
+    ok = pd.isna(reason)
     bad = ~ok
     rejected = pd.DataFrame(
         {

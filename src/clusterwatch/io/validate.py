@@ -123,7 +123,7 @@ class _Rejections:
 
     @property
     def ok(self) -> np.ndarray:
-        return np.equal(self.reason, None)
+        return pd.isna(self.reason)
 
     def add(self, mask: np.ndarray | pd.Series, reason: str | np.ndarray, column: str,
             raw: pd.Series | None = None) -> None:
@@ -222,7 +222,7 @@ def validate_firms(
             has = vals.notna().to_numpy() & np.isnan(arr)
             arr[has] = vals.to_numpy()[has]
     has_both = ~np.isnan(lat) & ~np.isnan(lon)
-    precision[has_both & np.equal(precision, None)] = "point"
+    precision[has_both & pd.isna(precision)] = "point"
     one_only = np.isnan(lat) ^ np.isnan(lon)
     rej.add(one_only, "unparseable coordinates: only one of lat/lon given", "lat")
     out_of_range = has_both & ((np.abs(np.nan_to_num(lat)) > 90) | (np.abs(np.nan_to_num(lon)) > 180))

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from clusterwatch.errors import WorkspaceError
-from clusterwatch.io.ingest import IngestResult, SourceReport
+from clusterwatch.io.ingest import IngestResult
 from clusterwatch.schema import ACTIVITY_COLUMNS, FIRM_COLUMNS, RELATION_COLUMNS, Column
 
 DEFAULT_WORKSPACE = "clusterwatch.duckdb"
