@@ -211,11 +211,14 @@ def info(workspace: WorkspaceOpt = Path("clusterwatch.duckdb")) -> None:
                       f"{row.rejected:,}")
     console.print(table)
     if summary["n_firms"]:
-        cov = Table(title=f"Column coverage ({summary['n_firms']:,} firms)")
+        by_dataset = summary["coverage_by_dataset"]
+        cov = Table(title=f"Column coverage ({summary['n_firms']:,} firms): share of firms with a value")
         cov.add_column("column")
-        cov.add_column("filled", justify="right")
+        cov.add_column("all", justify="right")
+        for name in by_dataset.columns:
+            cov.add_column(str(name), justify="right")
         for name, share in summary["coverage"].items():
-            cov.add_row(name, f"{share:.1%}")
+            cov.add_row(name, f"{share:.0%}", *(f"{v:.0%}" for v in by_dataset.loc[name]))
         console.print(cov)
         lo, hi = summary["founded_range"]
         console.print(f"Founded: {lo} … {hi}")

@@ -226,7 +226,9 @@ def validate_firms(
     one_only = np.isnan(lat) ^ np.isnan(lon)
     rej.add(one_only, "unparseable coordinates: only one of lat/lon given", "lat")
     out_of_range = has_both & ((np.abs(np.nan_to_num(lat)) > 90) | (np.abs(np.nan_to_num(lon)) > 180))
-    shown = pd.Series([f"lat={a}, lon={b}" for a, b in zip(lat, lon, strict=True)]) if out_of_range.any() else None
+    shown = None
+    if out_of_range.any():
+        shown = "lat=" + pd.Series(lat).astype(str) + ", lon=" + pd.Series(lon).astype(str)
     rej.add(out_of_range, "impossible coordinates: out of range", "lat", shown)
     zero = has_both & (lat == 0) & (lon == 0)
     rej.add(zero, "impossible coordinates: 0/0", "lat")
@@ -240,7 +242,8 @@ def validate_firms(
         miss = np.zeros(n, dtype=bool)
         miss[idx] = np.isnan(located.lat)
         reasons = np.full(n, None, dtype=object)
-        reasons[idx] = np.array(["cannot locate: " + str(r) for r in located.reason], dtype=object)
+        missed = np.isnan(located.lat)
+        reasons[idx[missed]] = np.array(["cannot locate: " + str(r) for r in located.reason[missed]], dtype=object)
         rej.add(miss, reasons, "postcode", _text(frame, "postcode"))
 
     # dates

@@ -212,12 +212,16 @@ class Workspace:
         total = con.execute("SELECT count(*) FROM firms").fetchone()
         n = int(total[0]) if total else 0
         out["n_firms"] = n
-        coverage = {}
-        if n:
-            exprs = ", ".join(f'count("{c.name}")' for c in FIRM_COLUMNS)
-            row = con.execute(f"SELECT {exprs} FROM firms").fetchone() or ()
-            coverage = {c.name: int(v) / n for c, v in zip(FIRM_COLUMNS, row, strict=True)}
+        exprs = ", ".join(f'count("{c.name}") AS "{c.name}"' for c in FIRM_COLUMNS)
+        per_dataset = con.execute(
+            f"SELECT dataset, count(*) AS n, {exprs} FROM firms GROUP BY dataset ORDER BY dataset"
+        ).df()
+        coverage = {c.name: (float(per_dataset[c.name].sum()) / n if n else 0.0) for c in FIRM_COLUMNS}
         out["coverage"] = coverage
+        share = per_dataset.set_index("dataset")
+        out["coverage_by_dataset"] = (
+            share[[c.name for c in FIRM_COLUMNS]].div(share["n"], axis=0).T if len(share) else pd.DataFrame()
+        )
         out["founded_range"] = con.execute("SELECT min(founded), max(founded) FROM firms").fetchone()
         out["activity_range"] = con.execute("SELECT min(date), max(date) FROM activities").fetchone()
         out["bbox"] = con.execute("SELECT min(lat), min(lon), max(lat), max(lon) FROM firms").fetchone()
