@@ -26,8 +26,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from clusterwatch.errors import InputError, OptionError
+from clusterwatch.io.sources import STR, arrow_strings, string_series
 
 GEONAMES_COUNTRIES: tuple[str, ...] = (
     "AT", "BE", "DE", "DK", "EE", "ES", "FI", "FR", "GB", "IT", "NL", "NO", "PL", "SE",
@@ -70,11 +73,16 @@ class Lookup:
 
     def find(self, keys: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Coordinates for ``keys`` (already normalised); NaN where absent. Returns ``lat, lon, found``."""
-        idx = self.keys.get_indexer(keys.astype(object).where(keys.notna(), None))
-        found = idx >= 0
-        lat = np.where(found, self.lat[idx], np.nan)
-        lon = np.where(found, self.lon[idx], np.nan)
+        idx = pc.index_in(arrow_strings(keys), value_set=self._arrow_keys)
+        pos = idx.fill_null(-1).to_numpy(zero_copy_only=False)
+        found = pos >= 0
+        lat = np.where(found, self.lat[pos], np.nan)
+        lon = np.where(found, self.lon[pos], np.nan)
         return lat, lon, found
+
+    @functools.cached_property
+    def _arrow_keys(self) -> pa.Array:
+        return pa.array(self.keys.astype(str).to_numpy(dtype=object), type=pa.string())
 
 
 def _data_file(name: str) -> Path:
@@ -85,15 +93,16 @@ def _data_file(name: str) -> Path:
 
 def normalise_us_zip(values: pd.Series) -> pd.Series:
     """ZIP, ZIP+4, ZCTA or numbers read as floats (``30901.0``) → five-digit ZIP string; NA where impossible."""
-    s = values.astype("string").str.strip()
-    s = s.str.replace(r"\.0+$", "", regex=True)
-    digits = s.str.extract(r"^(\d{3,5})(?:[- ]?\d{4})?$", expand=False)
-    return digits.str.zfill(5)
+    arr = arrow_strings(values)
+    arr = pc.replace_substring_regex(pc.utf8_trim_whitespace(arr), r"\.0+$", "")
+    found = pc.extract_regex(arr, r"^(?P<zip>\d{3,5})(?:[- ]?\d{4})?$")
+    zips = pc.utf8_lpad(pc.struct_field(found, [0]), width=5, padding="0")
+    return string_series(zips, values.index)
 
 
 def normalise_uk_postcode(values: pd.Series) -> pd.Series:
     """UK postcodes to the ``"OUT IN"`` form with one space, upper case (``tn389lh`` → ``TN38 9LH``)."""
-    s = values.astype("string").str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
+    s = values.astype(STR).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
     full = s.str.extract(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})$")
     out = full[0] + " " + full[1]
     # a district alone ("TN38") is kept as it is
@@ -103,12 +112,12 @@ def normalise_uk_postcode(values: pd.Series) -> pd.Series:
 
 def uk_outcode(values: pd.Series) -> pd.Series:
     """The district (outward code) of normalised UK postcodes."""
-    return values.astype("string").str.split(" ").str[0]
+    return values.astype(STR).str.split(" ").str[0]
 
 
 def normalise_postcode(values: pd.Series) -> pd.Series:
     """Generic European postcode normalisation: upper case, no spaces or country prefix (``FI-00100`` → ``00100``)."""
-    s = values.astype("string").str.upper().str.strip()
+    s = values.astype(STR).str.upper().str.strip()
     s = s.str.replace(r"^[A-Z]{1,2}-(?=\d)", "", regex=True)
     return s.str.replace(r"\s+", "", regex=True)
 
@@ -120,7 +129,9 @@ def us_zip_lookup() -> Lookup:
     """US ZIP centroids from the ``zipcodes`` package (42,000 ZIPs)."""
     import zipcodes
 
-    rows = zipcodes.list_all()
+    # the compiled core returns a fresh list; zipcodes.list_all() would also keep 42,000 dicts cached for good
+    core = getattr(zipcodes, "_zipcodes", zipcodes)
+    rows = core.list_all()
     frame = pd.DataFrame(
         {
             "key": [r["zip_code"] for r in rows],
@@ -210,7 +221,7 @@ def table_lookup(path: str) -> Lookup:
     lon = _pick(cols, ("lon", "long", "lng", "longitude"), path, "lon")
     out = pd.DataFrame(
         {
-            "key": frame[key].astype("string").str.strip().str.upper(),
+            "key": frame[key].astype(STR).str.strip().str.upper(),
             "lat": pd.to_numeric(frame[lat], errors="coerce"),
             "lon": pd.to_numeric(frame[lon], errors="coerce"),
         }
@@ -219,7 +230,7 @@ def table_lookup(path: str) -> Lookup:
 
 
 def _read_lookup_file(path: str) -> pd.DataFrame:
-    from clusterwatch.io.sources import read_table
+    from clusterwatch.io.sources import STR, read_table
 
     if not os.path.exists(path):
         raise InputError("geocoding table not found", path=path)
@@ -284,8 +295,8 @@ def locate_postcodes(postcodes: pd.Series, countries: pd.Series, options: Geocod
     lon = np.full(n, np.nan)
     precision = np.full(n, None, dtype=object)
     reason = np.full(n, None, dtype=object)
-    pcs = postcodes.reset_index(drop=True).astype("string")
-    cc = countries.reset_index(drop=True).astype("string").str.upper().str.strip().replace({"UK": "GB", "USA": "US"})
+    pcs = postcodes.reset_index(drop=True).astype(STR)
+    cc = countries.reset_index(drop=True).astype(STR).str.upper().str.strip().replace({"UK": "GB", "USA": "US"})
     blank = pcs.isna() | (pcs.str.strip() == "")
     reason[blank.to_numpy()] = "no coordinates and no postcode to geocode"
     user_table = table_lookup(options.geocode_table) if options.geocode_table else None

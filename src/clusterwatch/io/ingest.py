@@ -18,7 +18,7 @@ import pandas as pd
 from clusterwatch.errors import ClusterwatchError, InputError
 from clusterwatch.io.adapters.base import Extract, ReadOptions, get_adapter
 from clusterwatch.io.geocode import GeocodeOptions
-from clusterwatch.io.sources import LINE, RECORD, empty_rejected
+from clusterwatch.io.sources import LINE, RECORD, STR, empty_rejected
 from clusterwatch.io.validate import coerce_firms, missing_value, parse_dates, parse_numbers, validate_firms
 from clusterwatch.schema import ACTIVITY_COLUMNS, RELATION_COLUMNS, Column
 
@@ -83,7 +83,7 @@ class IngestResult:
     report: IngestReport
 
 
-_DTYPES = {"str": "string", "float": "float64", "date": "datetime64[s]", "bool": "boolean", "int": "Int64"}
+_DTYPES = {"str": STR, "float": "float64", "date": "datetime64[s]", "bool": "boolean", "int": "Int64"}
 
 
 def _typed(frame: pd.DataFrame | None, columns: tuple[Column, ...], date_format: str | None = None) -> pd.DataFrame:
@@ -97,7 +97,7 @@ def _typed(frame: pd.DataFrame | None, columns: tuple[Column, ...], date_format:
             elif col.dtype == "float":
                 values = parse_numbers(values)
             elif col.dtype == "str":
-                values = values.astype("string").str.strip().replace("", pd.NA)
+                values = values.astype(STR).str.strip().replace("", pd.NA)
             out[col.name] = values.astype(dtype)
         else:
             out[col.name] = pd.Series(missing_value(dtype), index=out.index, dtype=dtype)
@@ -107,7 +107,7 @@ def _typed(frame: pd.DataFrame | None, columns: tuple[Column, ...], date_format:
 def empty_firms() -> pd.DataFrame:
     """An empty canonical firm table (with ``dataset``)."""
     frame = coerce_firms(pd.DataFrame())
-    frame.insert(0, "dataset", pd.Series([], dtype="string"))
+    frame.insert(0, "dataset", pd.Series([], dtype=STR))
     return frame
 
 
@@ -148,18 +148,18 @@ def _validate_links(
         reason[m] = why
         column[m] = col
         if values is not None:
-            raw[m] = values.astype("string").to_numpy(dtype=object, na_value=None)[m]
+            raw[m] = values.astype(STR).to_numpy(dtype=object, na_value=None)[m]
 
     for col in required:
-        vals = frame[col].astype("string").str.strip() if col in frame.columns else pd.Series(pd.NA, index=frame.index)
+        vals = frame[col].astype(STR).str.strip() if col in frame.columns else pd.Series(pd.NA, index=frame.index)
         add((vals.isna() | (vals == "")).to_numpy(), f"missing {col}", col)
     if "date" in frame.columns and not pd.api.types.is_datetime64_any_dtype(frame["date"]):
-        given = frame["date"].astype("string").str.strip().fillna("") != ""
+        given = frame["date"].astype(STR).str.strip().fillna("") != ""
         parsed = parse_dates(frame["date"], date_format)
         add((given & parsed.isna()).to_numpy(), "unparseable date in date", "date", frame["date"])
     for col in ("amount", "weight"):
         if col in frame.columns:
-            given = frame[col].astype("string").str.strip().fillna("") != ""
+            given = frame[col].astype(STR).str.strip().fillna("") != ""
             add((given & parse_numbers(frame[col]).isna()).to_numpy(), f"unparseable number in {col}", col,
                 frame[col])
     ok = pd.isna(reason)
@@ -250,7 +250,7 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
         notes=tuple(extract.notes),
     )
     for frame in (firms, acts, rels, rejected):
-        frame.insert(0, "dataset", pd.Series([dataset] * len(frame), dtype="string", index=frame.index))
+        frame.insert(0, "dataset", pd.Series([dataset] * len(frame), dtype=STR, index=frame.index))
     return IngestResult(firms=firms, activities=acts, relations=rels, rejected=rejected,
                         report=IngestReport((report,)))
 

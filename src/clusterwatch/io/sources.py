@@ -28,6 +28,9 @@ import pyarrow.compute as pc
 
 from clusterwatch.errors import InputError
 
+#: The string dtype used for text columns: Arrow-backed, with pd.NA (compact for millions of rows).
+STR = pd.StringDtype("pyarrow")
+
 RECORD = "_record"
 LINE = "_line"
 
@@ -47,6 +50,19 @@ _FORMATS = {
     ".jsonl": "jsonl",
     ".ndjson": "jsonl",
 }
+
+
+def arrow_strings(values: pd.Series) -> pa.ChunkedArray:
+    """The values of a Series as Arrow strings (zero-copy for Arrow-backed strings; chunks are kept)."""
+    arr = pa.chunked_array(pa.array(values.astype(STR).array)) if len(values) else pa.chunked_array([], pa.string())
+    return arr if arr.type == pa.string() else arr.cast(pa.string())
+
+
+def string_series(arr: pa.Array | pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    """Arrow strings back as an Arrow-backed pandas Series on ``index`` (no copy)."""
+    if arr.type != pa.string():
+        arr = arr.cast(pa.string())
+    return pd.Series(pd.arrays.ArrowStringArray(arr), index=index, dtype=STR)
 
 
 def file_kind(path: str | os.PathLike[str]) -> str:
@@ -133,7 +149,7 @@ def _to_arrow(rel: duckdb.DuckDBPyRelation) -> pa.Table:
 
 def _arrow_to_pandas(table: pa.Table) -> pd.DataFrame:
     # pyarrow-backed strings keep millions of rows within memory budgets
-    frame = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get, self_destruct=True)
+    frame = table.to_pandas(types_mapper={pa.string(): STR, pa.large_string(): STR}.get, self_destruct=True)
     return frame
 
 

@@ -22,9 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from clusterwatch.io.geocode import GeocodeOptions, locate_postcodes, project_to_wgs84
-from clusterwatch.io.sources import LINE, RECORD, empty_rejected
+from clusterwatch.io.sources import LINE, RECORD, STR, arrow_strings, empty_rejected, string_series
 from clusterwatch.schema import FIRM_COLUMNS, FIRM_KINDS, names
 
 #: Code formats by code system, on the code with dots and spaces removed.
@@ -36,13 +38,17 @@ CODE_PATTERNS: dict[str, str] = {
     "sic1987": r"\d{2,4}",
 }
 
+#: Rows validated at a time: bounds the memory of temporary arrays on files of millions of rows.
+CHUNK_ROWS = 400_000
+
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "sme", "x"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0", "non-sme"}
 
 
 def normalise_code(values: pd.Series) -> pd.Series:
     """Official codes to their stored form: dots, spaces and dashes removed (``62.01`` → ``6201``)."""
-    return values.astype("string").str.strip().str.replace(r"[.\s-]", "", regex=True).replace("", pd.NA)
+    return string_series(_blank_to_null(pc.replace_substring_regex(arrow_strings(values), r"[.\s-]", "")),
+                         values.index)
 
 
 def parse_dates(values: pd.Series, fmt: str | None = None) -> pd.Series:
@@ -50,7 +56,7 @@ def parse_dates(values: pd.Series, fmt: str | None = None) -> pd.Series:
 
     Without ``fmt``: ISO 8601 (``2020-04-08``, ``2020-04-08 00:00:00``), a year alone, or ``YYYYMMDD``.
     """
-    s = values.astype("string").str.strip()
+    s = values.astype(STR).str.strip()
     s = s.where(s != "", pd.NA)
     out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[s]")
     todo = s.notna()
@@ -82,18 +88,26 @@ def parse_dates(values: pd.Series, fmt: str | None = None) -> pd.Series:
 
 
 def parse_numbers(values: pd.Series) -> pd.Series:
-    """Numbers as published: blanks and thousands separators (``"1 139 200"``, ``"1,200"``) allowed."""
+    """Numbers as published: blanks, thousands separators (``"1 139 200"``, ``"1,200"``) and decimal commas
+    (``"125113,75"``) allowed. NaN where empty or unparseable."""
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         return values.astype("float64")
-    s = values.astype("string").str.strip().str.replace(r"[\s\u00a0,](?=\d{3}\b)", "", regex=True)
-    return pd.to_numeric(s.where(s != "", pd.NA), errors="coerce").astype("float64")
+    arr = pc.replace_substring_regex(arrow_strings(values), r"[\s\x{00a0}\x{202f}]", "")
+    thousands = pc.match_substring_regex(arr, r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")
+    arr = pc.if_else(thousands, pc.replace_substring(arr, ",", ""), arr)
+    decimal_comma = pc.match_substring_regex(arr, r"^[-+]?\d*,\d+$")
+    arr = pc.if_else(decimal_comma, pc.replace_substring(arr, ",", "."), arr)
+    numeric = pc.match_substring_regex(arr, r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+    arr = pc.if_else(numeric, arr, pa.scalar(None, pa.string()))
+    out = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
+    return pd.Series(out, index=values.index, dtype="float64")
 
 
 def parse_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Yes/no values → (boolean Series with NA, mask of values that were given but are not yes/no)."""
     if pd.api.types.is_bool_dtype(values):
         return values.astype("boolean"), pd.Series(False, index=values.index)
-    s = values.astype("string").str.strip().str.lower()
+    s = values.astype(STR).str.strip().str.lower()
     given = s.notna() & (s != "")
     is_true = s.isin(_TRUE).fillna(False)
     is_false = s.isin(_FALSE).fillna(False)
@@ -133,7 +147,7 @@ class _Rejections:
         self.reason[m] = reason if isinstance(reason, str) else np.asarray(reason, dtype=object)[m]
         self.column[m] = column
         if raw is not None:
-            self.raw[m] = raw.astype("string").str.slice(0, 200).to_numpy(dtype=object, na_value=None)[m]
+            self.raw[m] = raw[m].astype(STR).str.slice(0, 200).to_numpy(dtype=object, na_value=None)
 
     def frame_of_rejected(self) -> pd.DataFrame:
         bad = ~self.ok
@@ -152,10 +166,22 @@ class _Rejections:
 
 
 def _text(frame: pd.DataFrame, col: str) -> pd.Series:
+    """A column as trimmed Arrow-backed strings, empty strings as NA (all-NA when the column is absent)."""
     if col not in frame.columns:
-        return pd.Series(pd.NA, index=frame.index, dtype="string")
-    s = frame[col].astype("string").str.strip()
-    return s.where(s != "", pd.NA)
+        return pd.Series(pd.NA, index=frame.index, dtype=STR)
+    values = frame[col]
+    arr = arrow_strings(values)
+    trimmed = _blank_to_null(pc.utf8_trim_whitespace(arr))
+    if trimmed.equals(arr) and values.dtype == STR:
+        return values  # already clean: share the buffers instead of copying millions of strings
+    return string_series(trimmed, frame.index)
+
+
+def _blank_to_null(arr: pa.Array) -> pa.Array:
+    blank = pc.equal(arr, "")
+    if not pc.any(blank).as_py():
+        return arr
+    return pc.if_else(blank, pa.scalar(None, pa.string()), arr)
 
 
 def validate_firms(
@@ -192,6 +218,53 @@ def validate_firms(
     Validated
         Accepted rows with every canonical column in its canonical type, and the rejected records.
     """
+    chunks = [
+        _validate_chunk(rows.iloc[start:start + CHUNK_ROWS], source=source, today=today, geocode=geocode,
+                        date_formats=date_formats, crs=crs)
+        for start in range(0, max(len(rows), 1), CHUNK_ROWS)
+    ]
+    accepted = chunks[0].rows if len(chunks) == 1 else pd.concat([c.rows for c in chunks], ignore_index=True)
+    rejected = [c.rejected for c in chunks if len(c.rejected)]
+    if unique_ids and len(accepted):
+        duplicates = _duplicate_ids(accepted, source)
+        if len(duplicates):
+            rejected.append(duplicates)
+            accepted = accepted[~accepted[RECORD].isin(duplicates["record"].astype("int64"))].reset_index(drop=True)
+    rejected_frame = pd.concat(rejected, ignore_index=True) if rejected else empty_rejected()
+    return Validated(rows=accepted, rejected=rejected_frame)
+
+
+def _duplicate_ids(accepted: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Rejected records for repeated ids among accepted rows (the first occurrence stays)."""
+    ids = arrow_strings(accepted["firm_id"])
+    if len(pc.unique(ids)) == len(ids):
+        return empty_rejected()
+    firm_id = accepted["firm_id"]
+    dup = firm_id.duplicated(keep="first").to_numpy()
+    dup_ids = firm_id[dup]
+    firsts = firm_id.isin(dup_ids.unique()).to_numpy() & ~dup
+    first_line = dict(zip(firm_id[firsts], accepted[LINE].to_numpy()[firsts], strict=True))
+    return pd.DataFrame(
+        {
+            "source": source,
+            "line": pd.array(accepted[LINE].to_numpy()[dup], dtype="Int64"),
+            "record": pd.array(accepted[RECORD].to_numpy()[dup], dtype="Int64"),
+            "column": "firm_id",
+            "reason": [f"duplicate firm_id (first seen at line {first_line[i]})" for i in dup_ids],
+            "raw": dup_ids.astype(object).to_numpy(),
+        }
+    )
+
+
+def _validate_chunk(
+    rows: pd.DataFrame,
+    *,
+    source: str,
+    today: dt.date,
+    geocode: GeocodeOptions,
+    date_formats: dict[str, str] | None,
+    crs: str | None,
+) -> Validated:
     frame = rows.reset_index(drop=True)
     rej = _Rejections(frame, source)
     n = len(frame)
@@ -279,9 +352,9 @@ def validate_firms(
     systems = _text(frame, "code_system").str.lower() if "code_system" in frame.columns else None
     codes = None
     if "codes" in frame.columns:
-        codes = frame["codes"].astype("string").str.replace(r"[.\s-]", "", regex=True).replace("", pd.NA)
+        codes = frame["codes"].astype(STR).str.replace(r"[.\s-]", "", regex=True).replace("", pd.NA)
     if code is not None or codes is not None:
-        sys_series = systems if systems is not None else pd.Series(pd.NA, index=frame.index, dtype="string")
+        sys_series = systems if systems is not None else pd.Series(pd.NA, index=frame.index, dtype=STR)
         for system, pattern in CODE_PATTERNS.items():
             in_sys = (sys_series == system).fillna(False)
             if not in_sys.any():
@@ -308,19 +381,8 @@ def validate_firms(
         bad = kind.notna() & ~kind.isin(list(FIRM_KINDS)).fillna(False)
         rej.add(bad.to_numpy(), f"unknown kind (allowed: {', '.join(FIRM_KINDS)})", "kind", frame["kind"])
 
-    if unique_ids:
-        # among rows otherwise accepted, so a rejected first occurrence does not take the id
-        live = pd.Series(rej.ok, index=frame.index) & firm_id.notna()
-        dup = firm_id.where(live).duplicated(keep="first") & live
-        if dup.any():
-            first_line = frame[LINE].where(live).groupby(firm_id.where(live)).transform("first")
-            reasons = (
-                "duplicate firm_id (first seen at line " + first_line.astype("Int64").astype("string") + ")"
-            ).to_numpy(dtype=object, na_value=None)
-            rej.add(dup.to_numpy(), reasons, "firm_id", firm_id)
-
     ok = rej.ok
-    out = pd.DataFrame(index=pd.RangeIndex(int(ok.sum())))
+    keep = pd.RangeIndex(int(ok.sum()))
     typed: dict[str, pd.Series | np.ndarray] = {
         "firm_id": firm_id,
         "lat": lat,
@@ -335,26 +397,31 @@ def validate_firms(
         typed["codes"] = code
     if systems is not None:
         typed["code_system"] = systems
-    typed.update({k: v for k, v in parsed.items()})
+    typed.update(parsed)
     if employees is not None:
         typed["employees"] = employees
     if sme is not None:
         typed["sme"] = sme
     if kind is not None:
         typed["kind"] = kind
+    columns: dict[str, pd.Series] = {}
     for col in names(FIRM_COLUMNS):
-        if col in typed:
-            values = typed[col]
-            arr = values.to_numpy()[ok] if isinstance(values, pd.Series) else values[ok]
-            out[col] = arr
-        elif col in frame.columns:
-            out[col] = _text(frame, col).to_numpy()[ok]
-    out[RECORD] = frame[RECORD].to_numpy()[ok]
-    out[LINE] = frame[LINE].to_numpy()[ok]
+        values = typed.get(col)
+        if values is None and col in frame.columns:
+            values = _text(frame, col)
+        if values is None:
+            continue
+        if isinstance(values, pd.Series):
+            columns[col] = values[ok].reset_index(drop=True)  # stays Arrow-backed: no Python objects
+        else:
+            columns[col] = pd.Series(values[ok], index=keep)
+    columns[RECORD] = pd.Series(frame[RECORD].to_numpy()[ok], index=keep)
+    columns[LINE] = pd.Series(frame[LINE].to_numpy()[ok], index=keep)
+    out = pd.DataFrame(columns, index=keep)
     return Validated(rows=coerce_firms(out), rejected=rej.frame_of_rejected())
 
 
-_DTYPES = {"str": "string", "float": "float64", "date": "datetime64[s]", "bool": "boolean", "int": "Int64"}
+_DTYPES = {"str": STR, "float": "float64", "date": "datetime64[s]", "bool": "boolean", "int": "Int64"}
 
 
 def missing_value(dtype: str) -> object:
