@@ -212,12 +212,11 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
         ok, row_rejects = _validate_links(table, required, path, extract.date_formats.get("date"))
         accepted_records = table[RECORD].to_numpy()[ok]
         firms = coerce_firms(pd.DataFrame())
-    keep = set(accepted_records.tolist())
 
     def kept(frame: pd.DataFrame | None, columns: tuple[Column, ...]) -> pd.DataFrame:
         if frame is None or frame.empty:
             return _typed(None, columns)
-        sel = frame[frame[RECORD].isin(keep)] if RECORD in frame.columns else frame
+        sel = frame[np.isin(frame[RECORD].to_numpy(), accepted_records)] if RECORD in frame.columns else frame
         return _typed(sel.reset_index(drop=True), columns, extract.date_formats.get("date"))
 
     acts = kept(activities, ACTIVITY_COLUMNS)
@@ -250,7 +249,7 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
         notes=tuple(extract.notes),
     )
     for frame in (firms, acts, rels, rejected):
-        frame.insert(0, "dataset", pd.Series([dataset] * len(frame), dtype=STR, index=frame.index))
+        frame.insert(0, "dataset", pd.Series(dataset, dtype=STR, index=frame.index))
     return IngestResult(firms=firms, activities=acts, relations=rels, rejected=rejected,
                         report=IngestReport((report,)))
 
