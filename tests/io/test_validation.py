@@ -164,3 +164,13 @@ def test_non_iso_dates_with_a_format(tmp_path: Path, today: dt.date) -> None:
     result = clusterwatch.read_firms(path, date_format="%d/%m/%Y", today=today)
     assert result.firms["founded"].tolist() == [pd.Timestamp("2016-06-14")]
     assert result.rejected["reason"].tolist() == ["unparseable date in founded"]
+
+
+def test_blank_country_beside_filled_ones(tmp_path: Path, today: dt.date) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text("firm_id,postcode,country\na,98101,US\nb,1017C,\n")
+    result = clusterwatch.read_firms(path, today=today)
+    assert result.firms["firm_id"].tolist() == ["a"]
+    assert result.rejected["reason"].tolist() == [
+        "cannot locate: postcode given but no country to pick a postcode table (use --country)"
+    ]

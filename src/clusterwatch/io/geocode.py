@@ -301,7 +301,7 @@ def locate_postcodes(postcodes: pd.Series, countries: pd.Series, options: Geocod
     reason[blank.to_numpy()] = "no coordinates and no postcode to geocode"
     user_table = table_lookup(options.geocode_table) if options.geocode_table else None
     for country in cc[~blank].dropna().unique():
-        rows = ((cc == country) & ~blank).to_numpy()
+        rows = ((cc == country).fillna(False) & ~blank).to_numpy(dtype=bool)
         keys_raw = pcs[rows]
         got_lat, got_lon, got_prec, why = _locate_country(str(country), keys_raw, options)
         if user_table is not None:

@@ -295,6 +295,11 @@ def _validate_chunk(
             has = vals.notna().to_numpy() & np.isnan(arr)
             arr[has] = vals.to_numpy()[has]
     has_both = ~np.isnan(lat) & ~np.isnan(lon)
+    if "geo_precision" in frame.columns:
+        # an adapter that sets coordinates from something coarser than a point (a city centre) says so
+        stated = _text(frame, "geo_precision").to_numpy(dtype=object, na_value=None)
+        use = has_both & ~pd.isna(stated)
+        precision[use] = stated[use]
     precision[has_both & pd.isna(precision)] = "point"
     one_only = np.isnan(lat) ^ np.isnan(lon)
     rej.add(one_only, "unparseable coordinates: only one of lat/lon given", "lat")

@@ -1,0 +1,28 @@
+"""The README documents what the code defines: canonical columns, formats, commands; it opens with two commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from clusterwatch.io.adapters import list_adapters
+from clusterwatch.schema import ACTIVITY_COLUMNS, FIRM_COLUMNS, RELATION_COLUMNS
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_opens_with_exactly_two_commands() -> None:
+    first_block = README.split("```")[1]
+    commands = [line for line in first_block.strip().splitlines() if line.strip()]
+    assert [c.split("#")[0].strip() for c in commands] == ["make demo", "make test"]
+
+
+@pytest.mark.parametrize("column", [c.name for c in FIRM_COLUMNS + ACTIVITY_COLUMNS + RELATION_COLUMNS])
+def test_every_canonical_column_is_documented(column: str) -> None:
+    assert f"`{column}`" in README or f"`{column}," in README or f", {column}" in README
+
+
+@pytest.mark.parametrize("adapter", [a.name for a in list_adapters()])
+def test_every_format_is_documented(adapter: str) -> None:
+    assert f"`{adapter}`" in README
