@@ -10,12 +10,8 @@ import pytest
 
 import clusterwatch
 from clusterwatch import InputError
-from clusterwatch.io.adapters.licences import (
-    canadian_postcode,
-    local_code,
-    stable_id,
-    two_digit_year_dates,
-)
+from clusterwatch.io.adapters._common import local_code, stable_id
+from clusterwatch.io.adapters.licences import canadian_postcode, two_digit_year_dates
 from clusterwatch.io.validate import CODE_PATTERNS
 
 DEGREES = 1e-6  # published coordinates are copied, not recomputed

@@ -18,8 +18,8 @@ import functools
 import numpy as np
 import pandas as pd
 
+from clusterwatch.io.adapters._common import local_code, merge_rejected, override_columns, reject_rows, text
 from clusterwatch.io.adapters.base import Extract, ReadOptions, register
-from clusterwatch.io.adapters.licences import local_code, merge_rejected, override_columns, reject_rows, text
 from clusterwatch.io.geocode import Lookup, table_lookup
 from clusterwatch.io.sources import LINE, RECORD, RawTable, read_table
 

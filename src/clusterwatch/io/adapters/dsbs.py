@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from clusterwatch.io.adapters._common import override_columns, stable_id, text
 from clusterwatch.io.adapters.base import Extract, ReadOptions, register
-from clusterwatch.io.adapters.licences import override_columns, stable_id, text
 from clusterwatch.io.sources import LINE, RECORD, read_table
 
 DSBS_COLUMNS: tuple[str, ...] = ("firm_name", "address_line_1", "city", "state", "zip", "capabilities")
