@@ -46,8 +46,9 @@ _FALSE = {"false", "f", "no", "n", "0", "0.0", "non-sme"}
 
 
 def normalise_code(values: pd.Series) -> pd.Series:
-    """Official codes to their stored form: dots, spaces and dashes removed (``62.01`` → ``6201``)."""
-    return string_series(_blank_to_null(pc.replace_substring_regex(arrow_strings(values), r"[.\s-]", "")),
+    """Official codes to their stored form: dots and spaces removed (``62.01`` → ``6201``); a range such as NAICS
+    ``31-33`` keeps its dash (and is then malformed for a firm)."""
+    return string_series(_blank_to_null(pc.replace_substring_regex(arrow_strings(values), r"[.\s]", "")),
                          values.index)
 
 
@@ -357,7 +358,7 @@ def _validate_chunk(
     systems = _text(frame, "code_system").str.lower() if "code_system" in frame.columns else None
     codes = None
     if "codes" in frame.columns:
-        codes = frame["codes"].astype(STR).str.replace(r"[.\s-]", "", regex=True).replace("", pd.NA)
+        codes = frame["codes"].astype(STR).str.replace(r"[.\s]", "", regex=True).replace("", pd.NA)
     if code is not None or codes is not None:
         sys_series = systems if systems is not None else pd.Series(pd.NA, index=frame.index, dtype=STR)
         for system, pattern in CODE_PATTERNS.items():
