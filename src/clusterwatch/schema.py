@@ -25,7 +25,7 @@ FIRM_COLUMNS: tuple[Column, ...] = (
     Column("name", "str", "firm name"),
     Column("lat", "float", "latitude, WGS84 degrees (required, or derivable from postcode / X,Y)", required=True),
     Column("lon", "float", "longitude, WGS84 degrees (required, or derivable from postcode / X,Y)", required=True),
-    Column("geo_precision", "str", "how the location was obtained: point, postcode, district, zip, city, table"),
+    Column("geo_precision", "str", "how the location was obtained: point, postcode, district, zip, municipality, city, table"),
     Column("code", "str", "primary official industry code, digits only (e.g. NAICS 541715, NACE 62.01 -> 6201)"),
     Column("code_system", "str", "naics, nace2, uksic2007, or a local scheme name"),
     Column("codes", "str", "all official codes of the firm, ';'-separated, primary first"),

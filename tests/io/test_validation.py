@@ -174,3 +174,22 @@ def test_blank_country_beside_filled_ones(tmp_path: Path, today: dt.date) -> Non
     assert result.rejected["reason"].tolist() == [
         "cannot locate: postcode given but no country to pick a postcode table (use --country)"
     ]
+
+
+def test_observation_rows_with_a_bad_activity_date_are_rejected_whole(today: dt.date) -> None:
+    from clusterwatch.io.adapters.base import Extract, ReadOptions
+    from clusterwatch.io.ingest import ingest_extract
+
+    rows = pd.DataFrame(
+        {"firm_id": ["f", "f", "g"], "lat": ["1", "1", "2"], "lon": ["1", "1", "2"],
+         "_record": [1, 2, 3], "_line": [2, 3, 4]}
+    )
+    activities = pd.DataFrame({"firm_id": ["f", "f", "g"], "date": ["2001", "soon", "2003"],
+                               "amount": ["5", "6", "lots"], "_record": [1, 2, 3]})
+    extract = Extract(path="awards.csv", rows=rows, rows_read=3, rows_are="observations", activities=activities)
+    result = ingest_extract(extract, dataset="awards", format_name="test", options=ReadOptions(today=today))
+    assert result.report.accepted == 1 and result.report.rejected == 2
+    assert result.rejected.set_index("line")["reason"].to_dict() == {
+        3: "unparseable date in date", 4: "unparseable number in amount"}
+    assert result.firms["firm_id"].tolist() == ["f"]
+    assert result.activities["date"].tolist() == [pd.Timestamp("2001-01-01")]

@@ -101,18 +101,23 @@ def normalise_us_zip(values: pd.Series) -> pd.Series:
 
 
 def normalise_uk_postcode(values: pd.Series) -> pd.Series:
-    """UK postcodes to the ``"OUT IN"`` form with one space, upper case (``tn389lh`` → ``TN38 9LH``)."""
-    s = values.astype(STR).str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
-    full = s.str.extract(r"^([A-Z]{1,2}\d[A-Z\d]?)(\d[A-Z]{2})$")
-    out = full[0] + " " + full[1]
-    # a district alone ("TN38") is kept as it is
-    district = s.where(s.str.fullmatch(r"[A-Z]{1,2}\d[A-Z\d]?").fillna(False))
-    return out.fillna(district)
+    """UK postcodes to the ``"OUT IN"`` form with one space, upper case (``tn389lh`` → ``TN38 9LH``).
+
+    A district alone (``TN38``) is kept as it is; anything else is NA.
+    """
+    arr = pc.replace_substring_regex(pc.utf8_upper(arrow_strings(values)), r"[^A-Z0-9]", "")
+    full = pc.match_substring_regex(arr, r"^[A-Z]{1,2}\d[A-Z\d]?\d[A-Z]{2}$")
+    district = pc.match_substring_regex(arr, r"^[A-Z]{1,2}\d[A-Z\d]?$")
+    spaced = pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(arr, 0, -3), pc.utf8_slice_codeunits(arr, -3), " "
+    )
+    none = pa.scalar(None, pa.string())
+    return string_series(pc.if_else(full, spaced, pc.if_else(district, arr, none)), values.index)
 
 
 def uk_outcode(values: pd.Series) -> pd.Series:
     """The district (outward code) of normalised UK postcodes."""
-    return values.astype(STR).str.split(" ").str[0]
+    return string_series(pc.replace_substring_regex(arrow_strings(values), r" .*$", ""), values.index)
 
 
 def normalise_postcode(values: pd.Series) -> pd.Series:
@@ -361,6 +366,8 @@ def _locate_country(
             fill(uk_postcode_lookup(options.postcodes), keys, ~bad)
         miss = np.isnan(lat) & ~bad
         fill(uk_outcode_lookup(), uk_outcode(keys), miss)
+        # Channel Islands and the Isle of Man (GY, JE, IM) are in GeoNames' GB table, not in the district table
+        fill(geonames_lookup("GB"), uk_outcode(keys), np.isnan(lat) & ~bad)
         miss = np.isnan(lat) & ~bad
         why[miss] = (
             "UK postcode " + keys[miss].astype(str).to_numpy(dtype=object) + " and its district not in the lookup"
@@ -372,6 +379,8 @@ def _locate_country(
             fill(finland_paavo_lookup(), keys, ~bad)
         miss = np.isnan(lat) & ~bad
         fill(geonames_lookup(country), keys, miss)
+        if country == "NL":  # GeoNames NL holds the 4-digit areas: "2321KS" -> "2321"
+            fill(geonames_lookup(country), keys.str.slice(0, 4), np.isnan(lat) & ~bad)
         miss = np.isnan(lat) & ~bad
         why[miss] = f"{country} postcode " + keys[miss].astype(str).to_numpy(dtype=object) + " not in the table"
         why[bad] = "empty postcode"

@@ -177,6 +177,20 @@ def _validate_links(
     return ok, rejected
 
 
+def _link_rejects(table: pd.DataFrame, rows: pd.DataFrame, path: str, date_format: str | None) -> pd.DataFrame:
+    """Rejected records for rows whose activity/relation has an unparseable date, amount or weight.
+
+    Only records still among ``rows`` count: an adapter may already have rejected a record itself.
+    """
+    table = table[np.isin(table[RECORD].to_numpy(), rows[RECORD].to_numpy())]
+    if LINE not in table.columns:
+        lines = pd.Series(rows[LINE].to_numpy(), index=rows[RECORD].to_numpy())
+        lines = lines[~lines.index.duplicated()]
+        table = table.assign(**{LINE: lines.reindex(table[RECORD].to_numpy()).to_numpy()})
+    _, rejected = _validate_links(table, [], path, date_format)
+    return rejected
+
+
 def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options: ReadOptions) -> IngestResult:
     """Validate one adapter :class:`Extract` and build the canonical tables and its report."""
     if extract.rows_are not in ROWS_ARE:
@@ -187,8 +201,19 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
     relations = extract.relations
     located_by: dict[str, int] = {}
     if extract.rows_are in ("firms", "observations"):
+        # a row whose activity or relation carries an unparseable date or amount is rejected as a whole
+        link_rejects = [
+            _link_rejects(table, extract.rows, path, extract.date_formats.get("date"))
+            for table in (activities, relations)
+            if table is not None and len(table) and RECORD in table.columns
+        ]
+        link_rejected = pd.concat(link_rejects, ignore_index=True).drop_duplicates("record") if link_rejects else None
+        rows_in = extract.rows
+        if link_rejected is not None and len(link_rejected):
+            bad = link_rejected["record"].astype("int64").to_numpy()
+            rows_in = rows_in[~np.isin(rows_in[RECORD].to_numpy(), bad)]
         validated = validate_firms(
-            extract.rows,
+            rows_in,
             source=path,
             today=options.today,
             geocode=options.geocode,
@@ -198,6 +223,8 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
         )
         rows = validated.rows
         row_rejects = validated.rejected
+        if link_rejected is not None and len(link_rejected):
+            row_rejects = pd.concat([link_rejected, row_rejects], ignore_index=True)
         accepted_records = rows[RECORD].to_numpy()
         located_by = {str(k): int(v) for k, v in rows["geo_precision"].value_counts(dropna=False).items()}
         firms = rows.drop(columns=[RECORD, LINE])

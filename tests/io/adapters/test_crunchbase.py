@@ -50,8 +50,10 @@ def test_companies_counts_and_reasons(companies: clusterwatch.IngestResult) -> N
     reasons = companies.rejected["reason"]
     assert (reasons == "cannot locate: no city given").sum() == 265
     assert "cannot locate: city 'REDWOOD SHORES, CA, USA' not in the US city table" in set(reasons)
-    # one funding activity per accepted company that published its total
-    assert report.activities == 15763
+    # one funding activity per accepted company that published a numeric total; 13 totals are
+    # spreadsheet-mangled ("5/18/27", "####") and the report says so
+    assert report.activities == 15750
+    assert any("13 funding totals are not numbers" in note for note in report.notes)
     assert set(companies.activities["firm_id"]) <= set(companies.firms["firm_id"])
 
 

@@ -22,6 +22,7 @@ from clusterwatch.io.adapters._common import local_code, merge_rejected, overrid
 from clusterwatch.io.adapters.base import Extract, ReadOptions, register
 from clusterwatch.io.geocode import Lookup, table_lookup
 from clusterwatch.io.sources import LINE, RECORD, RawTable, read_table
+from clusterwatch.io.validate import parse_numbers
 
 ENCODING = "mac_roman"
 CODE_SYSTEM = "crunchbase"
@@ -264,7 +265,10 @@ def read_crunchbase_companies(path: str, options: ReadOptions) -> Extract:
     )
     rows = override_columns(rows, src, options, path)
 
-    funded = text(src["funding_total_usd"]).notna()
+    total = text(src["funding_total_usd"])
+    # the export holds spreadsheet-mangled totals ("5/18/27", "#####"): the firm stays, its funding total does not
+    mangled = total.notna() & parse_numbers(total).isna()
+    funded = total.notna() & ~mangled
     rounds = text(src["funding_rounds"]).fillna("?")
     activities = pd.DataFrame(
         {
@@ -291,6 +295,11 @@ def read_crunchbase_companies(path: str, options: ReadOptions) -> Extract:
             "code = Crunchbase category (code_system crunchbase); founded = founded_at, else founded_year",
             "funding activities hold the total raised to Oct 2013, dated at the first round",
             "the export covers US companies that raised money: not a register of all start-ups",
+            *(
+                [f"{int(mangled.sum())} funding totals are not numbers in the file (spreadsheet-mangled, e.g. "
+                 f"{total[mangled].iloc[0]!r}): those firms are kept without a funding activity"]
+                if mangled.any() else []
+            ),
         ],
     )
 

@@ -1,0 +1,457 @@
+"""Norwegian sources: the Central Coordinating Register for Legal Entities, and RCN's H2020 participations.
+
+- ``norway-brreg``: Enhetsregisteret, published by the Brønnøysund Register Centre (Brønnøysundregistrene) as the
+  bulk download of "enheter" (legal units) and "underenheter" (establishments), CSV with dotted column names.
+  Licence: Norwegian Licence for Open Government Data (NLOD 2.0).
+- ``rcn-h2020``: "Bevilgninger EU" from the Research Council of Norway (Forskningsrådet): Norwegian organisations'
+  participations in Horizon 2020, ``;``-separated. Licence: NLOD 2.0.
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+
+from clusterwatch.errors import InputError
+from clusterwatch.io.adapters.base import Extract, ReadOptions, apply_column_map, register
+from clusterwatch.io.sources import LINE, RECORD, read_table, rejected_frame
+from clusterwatch.io.validate import parse_numbers
+
+# ---------------------------------------------------------------- Enhetsregisteret
+
+#: Institutional sector codes (SSB's standard for institutional sector grouping) read as public administration.
+PUBLIC_SECTORS = frozenset({"6100", "6500"})
+#: Sectors of non-profit bodies, housing co-operatives and similar: ``kind`` "other".
+OTHER_SECTORS = frozenset({"2500", "7000", "8300"})
+#: Organisational forms read as public bodies where no sector code is given.
+PUBLIC_FORMS = frozenset({"STAT", "KOMM", "FYLK", "ORGL", "KF", "IKS", "FKF"})
+#: Organisational forms read as "other": associations, foundations, housing co-operatives, condominiums,
+#: co-ownerships, estates (bankruptcy and other), the church, registered persons, office-sharing, VAT split units,
+#: other legal persons, and establishments of non-business units (AAFY).
+OTHER_FORMS = frozenset({"FLI", "STI", "BRL", "ESEK", "SAM", "KBO", "BO", "KIRK", "PERS", "KTRF", "OPMV",
+                         "ANNA", "AAFY"})
+#: Sectors and forms in which an R&D code (NACE 72) means a research institute, not a firm.
+NON_MARKET_SECTORS = PUBLIC_SECTORS | OTHER_SECTORS
+NON_MARKET_FORMS = frozenset({"STI", "FLI", "ORGL", "STAT"})
+
+#: The register's code for "industry not given"; it is no NACE code.
+UNSPECIFIED_CODE = "00.000"
+
+_DISSOLVED_ENHETER = (
+    "konkursdato", "underAvviklingDato", "tvangsavvikletPgaManglendeSlettingDato",
+    "tvangsopplostPgaManglendeDagligLederDato", "tvangsopplostPgaManglendeRevisorDato",
+    "tvangsopplostPgaManglendeRegnskapDato", "tvangsopplostPgaMangelfulltStyreDato",
+)
+
+
+def _text(frame: pd.DataFrame, col: str | None) -> pd.Series:
+    if col is None or col not in frame.columns:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    s = frame[col].astype("string").str.strip()
+    return s.where(s != "")
+
+
+def _column(frame: pd.DataFrame, name: str) -> str | None:
+    """The frame's column called ``name``, compared case-insensitively (the register's spelling varies)."""
+    lower = {c.lower(): c for c in frame.columns}
+    return lower.get(name.lower())
+
+
+def _first(*values: pd.Series) -> pd.Series:
+    out = values[0]
+    for v in values[1:]:
+        out = out.fillna(v)
+    return out
+
+
+def _earliest_date(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.Series:
+    """Earliest ISO date among ``columns`` per row; a given value that is no date is passed on raw."""
+    given = [_text(frame, c) for c in columns if c in frame.columns]
+    if not given:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    parsed = pd.concat([pd.to_datetime(g, format="%Y-%m-%d", errors="coerce") for g in given], axis=1)
+    out = parsed.min(axis=1).dt.strftime("%Y-%m-%d").astype("string")
+    for g, p in zip(given, parsed.columns, strict=True):
+        bad = g.notna() & parsed[p].isna()
+        out = out.mask(bad, g)  # validation rejects it as an unparseable date
+    return out
+
+
+def brreg_kind(form: pd.Series, sector: pd.Series, code: pd.Series) -> pd.Series:
+    """Triple-helix kind of register units from organisational form, institutional sector and NACE code.
+
+    First rule that applies:
+
+    1. NACE 85.42 (tertiary education), unless a sole proprietorship → university;
+    2. NACE 72 (research and development) in a non-market sector or form → research;
+    3. NACE 84 (public administration), a public sector (6100 central, 6500 local government) or, without a
+       sector, a public form (STAT, KOMM, FYLK, ORGL, KF, IKS) → public;
+    4. non-profit and household sectors (2500, 7000, 8300) or forms (associations, foundations, housing
+       co-operatives, condominiums, estates ..., see :data:`OTHER_FORMS`) → other;
+    5. everything else (companies, sole proprietors, state- or municipally-owned companies, financial
+       corporations, foreign units) → firm.
+    """
+    form = form.fillna("").str.upper()
+    sector = sector.fillna("")
+    code = code.fillna("")
+    no_sector = sector == ""
+    # a sole proprietor teaching at tertiary level is a firm, not a university
+    university = code.str.startswith("85.42") & (form != "ENK") & (sector != "8200")
+    research = code.str.startswith("72") & (sector.isin(NON_MARKET_SECTORS) | form.isin(NON_MARKET_FORMS))
+    public = code.str.startswith("84") | sector.isin(PUBLIC_SECTORS) | (no_sector & form.isin(PUBLIC_FORMS))
+    other = sector.isin(OTHER_SECTORS) | (no_sector & form.isin(OTHER_FORMS)) | (form == "AAFY")
+    kind = np.select(
+        [university.to_numpy(bool), research.to_numpy(bool), public.to_numpy(bool), other.to_numpy(bool)],
+        ["university", "research", "public", "other"],
+        default="firm",
+    )
+    return pd.Series(kind, index=form.index, dtype="string")
+
+
+@register("norway-brreg", "Norwegian business register (Enhetsregisteret): enheter or underenheter bulk CSV")
+def read_brreg(path: str, options: ReadOptions) -> Extract:
+    """Read a Brønnøysund Enhetsregisteret bulk CSV of legal units (enheter) or establishments (underenheter).
+
+    The file type is told by its columns: establishments have ``beliggenhetsadresse.*`` (where they are),
+    legal units ``forretningsadresse.*`` (business address). Columns become:
+
+    - ``organisasjonsnummer`` → ``firm_id``; ``navn`` → ``name``.
+    - ``naeringskode1.kode`` → ``code`` (SN2007: NACE Rev. 2 with a fifth national digit, ``"46.694"``;
+      ``code_system`` ``sn2007``); ``naeringskode1..3`` → ``codes``. ``00.000`` ("Uoppgitt", not given) is
+      no code.
+    - ``aktivitet`` (the registered activity, free text) → ``description``, else ``vedtektsfestetFormaal``
+      (objects clause of the articles).
+    - ``founded``: ``stiftelsesdato`` (foundation), else ``oppstartsdato`` (establishments' start), else the date
+      of registration (``registreringsdatoEnhetsregisteret``; the register opened in 1995, so older units without
+      a foundation date get their 1995 registration date).
+    - ``dissolved``: establishments' ``nedleggelsesdato``; for legal units the earliest of the bankruptcy,
+      winding-up and forced-dissolution dates.
+    - ``antallAnsatte`` → ``employees`` (blank where no employees are registered: left unknown, not zero).
+    - address: the business address (``forretningsadresse``; ``beliggenhetsadresse`` for establishments), else
+      the postal address (``postadresse``): ``postnummer`` → ``postcode``, ``poststed`` → ``city``,
+      ``kommunenummer`` → ``county``, ``adresse`` → ``address``, ``landkode`` → ``country`` (``NO`` if blank).
+    - ``kind`` by :func:`brreg_kind` from ``organisasjonsform.kode``, ``institusjonellSektorkode.kode`` and the
+      code.
+    - ``overordnetEnhet`` (the parent unit) → a relation ``source`` = unit, ``target`` = parent, ``kind``
+      ``"part_of"``.
+
+    Parameters
+    ----------
+    path
+        ``enheter_alle.csv(.gz)`` / ``underenheter_alle.csv(.gz)`` or a selection with the same columns.
+    options
+        Read options; ``columns`` overrides the mapping.
+
+    Returns
+    -------
+    Extract
+        One row per unit (``rows_are="firms"``), with ``relations`` to parent units.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, lacks ``organisasjonsnummer``, ``navn`` or ``naeringskode1.kode``, or has
+        neither address block.
+    """
+    raw = read_table(path, kind="csv", delimiter=options.delimiter, encoding=options.encoding or "utf-8")
+    raw.require(["organisasjonsnummer", "navn", "naeringskode1.kode"])
+    src = raw.frame
+    if "beliggenhetsadresse.postnummer" in src.columns:
+        where, establishments = "beliggenhetsadresse", True
+    elif "forretningsadresse.postnummer" in src.columns:
+        where, establishments = "forretningsadresse", False
+    else:
+        raise InputError("required column is absent (an Enhetsregisteret file has forretningsadresse.* or, for "
+                         "underenheter, beliggenhetsadresse.*)", path=path, column="forretningsadresse.postnummer")
+
+    own = _text(src, f"{where}.postnummer").notna()
+
+    def address(part: str) -> pd.Series:
+        return _text(src, f"{where}.{part}").where(own, _text(src, f"postadresse.{part}"))
+
+    has_postcode = own | _text(src, "postadresse.postnummer").notna()
+    country = address("landkode").str.upper().fillna("NO").where(has_postcode, "NO")
+
+    codes = [_text(src, f"naeringskode{i}.kode") for i in (1, 2, 3)]
+    codes = [c.where(c != UNSPECIFIED_CODE) for c in codes]
+    joined = codes[0].fillna("")
+    for c in codes[1:]:
+        joined = joined + ";" + c.fillna("")
+    joined = joined.str.replace(r";{2,}", ";", regex=True).str.strip(";")
+    registered = _text(src, _column(src, "registreringsdatoEnhetsregisteret")
+                       or _column(src, "registreringsdatoIEnhetsregisteret"))
+    founded = _first(_text(src, "stiftelsesdato"), _text(src, "oppstartsdato"), registered)
+    dissolved = _text(src, "nedleggelsesdato") if establishments else _earliest_date(src, _DISSOLVED_ENHETER)
+    firm_id = _text(src, "organisasjonsnummer")
+
+    rows = pd.DataFrame(
+        {
+            "firm_id": firm_id,
+            "name": _text(src, "navn"),
+            "code": _first(*codes),
+            "codes": joined.where(joined != ""),
+            "code_system": "sn2007",
+            "description": _first(_text(src, "aktivitet"), _text(src, "vedtektsfestetFormaal")),
+            "founded": founded,
+            "dissolved": dissolved,
+            "employees": _text(src, "antallAnsatte"),
+            "kind": brreg_kind(_text(src, "organisasjonsform.kode"), _text(src, "institusjonellSektorkode.kode"),
+                               codes[0]),
+            "address": address("adresse"),
+            "city": address("poststed"),
+            "county": address("kommunenummer"),
+            "postcode": address("postnummer"),
+            "country": country,
+            RECORD: src[RECORD],
+            LINE: src[LINE],
+        }
+    )
+    if options.columns:
+        mapped = apply_column_map(src, options.columns, path)
+        for canonical in options.columns:
+            rows[canonical] = mapped[canonical]
+
+    relations = None
+    parent = _text(src, "overordnetEnhet")
+    if parent.notna().any():
+        has = parent.notna()
+        relations = pd.DataFrame(
+            {
+                "source": firm_id[has],
+                "target": parent[has],
+                "kind": "part_of",
+                RECORD: src[RECORD][has],
+            }
+        ).reset_index(drop=True)
+    notes = [
+        "founded = stiftelsesdato, else start or registration date (the register opened in 1995)",
+        "kind from organisational form, institutional sector and NACE code (see the adapter's documentation)",
+    ]
+    if not establishments:
+        notes.append("dissolved = earliest bankruptcy / winding-up / forced-dissolution date")
+    return Extract(
+        path=path,
+        rows=rows,
+        rows_read=raw.rows_read,
+        rejected=raw.rejected,
+        rows_are="firms",
+        relations=relations,
+        notes=notes,
+    )
+
+
+# ---------------------------------------------------------------- RCN H2020 participations
+
+#: ``FoU sektorkode`` (R&D sector) → ``kind``. DIV ("Øvrige") splits by ``FoU kategori``: "Øvrige offentlige"
+#: → public, "Øvrige andre" → other. The Research Council itself (NFR) and the health trusts (HEL) are public.
+KIND_BY_RD_SECTOR: dict[str, str] = {
+    "NÆR": "firm",
+    "UOH": "university",
+    "INS": "research",
+    "HEL": "public",
+    "NFR": "public",
+}
+
+RCN_DATE_FORMAT = "%d.%m.%Y %H:%M"
+
+RCN_REQUIRED: tuple[str, ...] = (
+    "Prosjektnr", "Organisasjonsnummer", "Organisasjonsnavn", "FoU sektorkode", "Adresse kommunenummer",
+    "Adresse kommune", "Innvilget beløp organisasjon EUR",
+)
+
+
+#: Municipalities the GeoNames NO table lacks: Svalbard (2100; its Longyearbyen postcodes 9170-9178 are absent),
+#: placed at Longyearbyen.
+EXTRA_MUNICIPALITIES: dict[str, tuple[float, float]] = {"2100": (78.2232, 15.6267)}
+
+
+@functools.lru_cache(maxsize=1)
+def _norwegian_municipalities() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Municipality centroids (mean of their postcode centroids) from the shipped GeoNames NO table.
+
+    Returns the table by municipality number and by lower-case name (the GeoNames numbers are those of 2024).
+    """
+    file = resources.files("clusterwatch") / "data" / "geocode" / "zipcodes.no.csv.gz"
+    with resources.as_file(file) as p:
+        table = pd.read_csv(p, dtype=str, usecols=["province", "province_code", "latitude", "longitude"])
+    table["lat"] = pd.to_numeric(table["latitude"], errors="coerce")
+    table["lon"] = pd.to_numeric(table["longitude"], errors="coerce")
+    table = table.dropna(subset=["lat", "lon", "province_code"])
+    by_number = table.groupby("province_code")[["lat", "lon"]].mean()
+    table["name"] = table["province"].str.lower().str.strip()
+    by_name = table.groupby("name")[["lat", "lon"]].mean()
+    return by_number, by_name
+
+
+def locate_municipalities(numbers: pd.Series, names: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Norwegian municipalities → centroid (lat, lon) and, where not found, the reason.
+
+    Matched by number first (``301`` is read as ``0301``), then by name, case-insensitively; a bilingual name
+    (``"Harstad - Hárstták"``) matches by either part or both (GeoNames writes ``"Guovdageaidnu Kautokeino"``).
+    Numbers changed in the 2020 and 2024 reforms, which is why names are tried too. The centroid is the mean of
+    the GeoNames postcode centroids of the municipality; :data:`EXTRA_MUNICIPALITIES` adds those GeoNames lacks.
+    """
+    by_number, by_name = _norwegian_municipalities()
+    by_number = pd.concat([by_number, pd.DataFrame(EXTRA_MUNICIPALITIES, index=["lat", "lon"]).T])
+    nr = numbers.astype("string").str.strip().str.zfill(4)
+    name = names.astype("string").str.strip()
+    pairs = pd.DataFrame({"nr": nr, "name": name}).drop_duplicates().reset_index(drop=True)
+    pairs["lat"], pairs["lon"] = np.nan, np.nan
+    for i, (n, m) in enumerate(zip(pairs["nr"], pairs["name"], strict=True)):  # per distinct municipality
+        if isinstance(n, str) and n in by_number.index:
+            pairs.loc[i, ["lat", "lon"]] = by_number.loc[n, ["lat", "lon"]].to_numpy()
+            continue
+        if isinstance(m, str):
+            for candidate in [m, m.replace(" - ", " "), *m.split(" - ")]:
+                key = candidate.strip().lower()
+                if key in by_name.index:
+                    pairs.loc[i, ["lat", "lon"]] = by_name.loc[key, ["lat", "lon"]].to_numpy()
+                    break
+    located = pd.DataFrame({"nr": nr, "name": name}).merge(pairs, on=["nr", "name"], how="left")
+    lat = pd.Series(located["lat"].to_numpy(), index=numbers.index, dtype="float64")
+    lon = pd.Series(located["lon"].to_numpy(), index=numbers.index, dtype="float64")
+    reason = ("municipality " + name.fillna("(no name)") + " (" + numbers.astype("string").fillna("no number")
+              + ") not in the GeoNames NO table")
+    reason = reason.where(lat.isna())
+    reason = reason.mask(lat.isna() & numbers.isna() & names.isna(), "no municipality given")
+    return lat, lon, reason
+
+
+@register("rcn-h2020", "Research Council of Norway: Norwegian participations in Horizon 2020 (bevilgninger EU)")
+def read_rcn_h2020(path: str, options: ReadOptions) -> Extract:
+    """Read RCN's "Bevilgninger EU" table of Norwegian H2020 participations.
+
+    Rows are participations (``rows_are="observations"``), merged per organisation after validation. Columns
+    become:
+
+    - ``Organisasjonsnummer`` → ``firm_id`` (the register's organisation number, so firms join
+      ``norway-brreg``); a participation without one is rejected (``missing firm_id``).
+    - ``Organisasjonsnavn`` → ``name``; ``FoU sektorkode`` / ``FoU kategori`` → ``kind`` by
+      :data:`KIND_BY_RD_SECTOR`; ``Adresse kommunenummer`` → ``county``, ``Adresse kommune`` → ``city``,
+      ``Adresse fylke`` → ``region``; ``country`` ``NO``.
+    - location: the file has no postcode, so each row is placed at its municipality's centroid
+      (:func:`locate_municipalities`; ``geo_precision`` ``"municipality"``). Rows whose municipality is not
+      found are rejected with the reason, and so are rows whose contract start date or amount is given but
+      does not parse.
+    - each participation → a relation (``project`` = ``Prosjektnr``, ``kind`` ``"participation"``, ``role`` =
+      ``Organisasjon rolle`` lower-cased, ``weight`` = ``Innvilget beløp organisasjon EUR``, ``date`` =
+      ``Kontrakt startdato``) and an activity (``kind`` ``"project"``, ``title`` = ``Prosjektkortnavn: Prosjektnavn``,
+      ``text`` = the call topic, ``amount`` in EUR, ``date`` = contract start).
+
+    Parameters
+    ----------
+    path
+        ``bevilgningereu_dataset.csv``.
+    options
+        Read options; ``columns`` overrides the mapping.
+
+    Returns
+    -------
+    Extract
+        Participation rows with ``activities`` and ``relations``.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read or lacks one of :data:`RCN_REQUIRED`.
+    """
+    raw = read_table(path, kind="csv", delimiter=options.delimiter or ";", encoding=options.encoding or "utf-8")
+    raw.require(RCN_REQUIRED)
+    src = raw.frame
+    firm_id = _text(src, "Organisasjonsnummer")
+    sector = _text(src, "FoU sektorkode").str.upper()
+    category = _text(src, "FoU kategori").str.lower()
+    kind = sector.map(KIND_BY_RD_SECTOR).astype("string")
+    kind = kind.mask((sector == "DIV") & category.str.contains("offentlig").fillna(False), "public")
+    kind = kind.mask((sector == "DIV") & kind.isna(), "other")
+    lat, lon, why = locate_municipalities(_text(src, "Adresse kommunenummer"), _text(src, "Adresse kommune"))
+
+    located = lat.notna() | firm_id.isna()  # without an id the row is rejected for that first
+    rows = pd.DataFrame(
+        {
+            "firm_id": firm_id,
+            "name": _text(src, "Organisasjonsnavn"),
+            "lat": lat,
+            "lon": lon,
+            "geo_precision": pd.Series("municipality", index=src.index, dtype="string").where(lat.notna()),
+            "kind": kind,
+            "city": _text(src, "Adresse kommune"),
+            "county": _text(src, "Adresse kommunenummer").str.zfill(4),
+            "region": _text(src, "Adresse fylke"),
+            "country": "NO",
+            RECORD: src[RECORD],
+            LINE: src[LINE],
+        }
+    )
+    if options.columns:
+        mapped = apply_column_map(src, options.columns, path)
+        for canonical in options.columns:
+            rows[canonical] = mapped[canonical]
+    start = _text(src, "Kontrakt startdato")
+    amount = parse_numbers(src["Innvilget beløp organisasjon EUR"])
+    # the participation's date and money are the tie's: values that do not parse reject the row, naming them
+    checks = [
+        (~located, "cannot locate: " + why.fillna(""), "Adresse kommunenummer"),
+        (start.notna() & pd.to_datetime(start, format=RCN_DATE_FORMAT, errors="coerce").isna(),
+         "unparseable date in Kontrakt startdato", "Kontrakt startdato"),
+        (_text(src, "Innvilget beløp organisasjon EUR").notna() & amount.isna(),
+         "unparseable number in Innvilget beløp organisasjon EUR", "Innvilget beløp organisasjon EUR"),
+    ]
+    rejected_parts = [raw.rejected]
+    taken = pd.Series(False, index=src.index)
+    for mask, reason, column in checks:
+        mask = mask & ~taken
+        if mask.any():
+            part = rejected_frame(path, src, mask, reason, column)
+            part["raw"] = src.loc[mask, column].astype("object").to_numpy()
+            rejected_parts.append(part)
+            taken |= mask
+    rejected = pd.concat(rejected_parts, ignore_index=True) if len(rejected_parts) > 1 else raw.rejected
+    rows = rows[~taken.to_numpy()].reset_index(drop=True)
+
+    short = _text(src, "Prosjektkortnavn")
+    short = short.where(short.str.lower() != "ukjent")
+    long_name = _text(src, "Prosjektnavn")
+    title = (short + ": " + long_name).fillna(long_name).fillna(short)
+    project = _text(src, "Prosjektnr")
+    relations = pd.DataFrame(
+        {
+            "source": firm_id,
+            "project": project,
+            "date": start,
+            "kind": "participation",
+            "weight": amount,
+            "role": _text(src, "Organisasjon rolle").str.lower(),
+            RECORD: src[RECORD],
+        }
+    )
+    activities = pd.DataFrame(
+        {
+            "firm_id": firm_id,
+            "date": start,
+            "kind": "project",
+            "title": title,
+            "text": _text(src, "Topic"),
+            "amount": amount,
+            RECORD: src[RECORD],
+        }
+    )
+    return Extract(
+        path=path,
+        rows=rows,
+        rows_read=raw.rows_read,
+        rejected=rejected,
+        rows_are="observations",
+        activities=activities,
+        relations=relations,
+        date_formats={"date": RCN_DATE_FORMAT},
+        notes=[
+            "located at municipality centroids (the file has no postcodes): mean of GeoNames postcode centroids",
+            "kind from the R&D sector (FoU sektor): NÆR firm, UoH university, INS research, HEL/NFR/public DIV "
+            "public, other DIV other",
+            "amounts in EUR",
+        ],
+    )
