@@ -10,7 +10,8 @@ import pytest
 
 from clusterwatch import read_firms
 from clusterwatch.errors import InputError
-from clusterwatch.io.adapters.norway import brreg_kind, locate_municipalities
+from clusterwatch.io.adapters.norway import brreg_kind
+from clusterwatch.io.adapters.rcn import locate_municipalities
 from clusterwatch.io.ingest import IngestResult
 
 ENHETER = "norway_brreg/brreg_enheter_sample_with_text.csv.gz"
