@@ -111,8 +111,13 @@ class RawTable:
         have = set(self.frame.columns)
         for col in columns:
             if col not in have:
-                shown = ", ".join(c for c in self.frame.columns if not c.startswith("_"))[:300]
-                raise InputError(f"required column is absent (columns found: {shown})", path=self.path, column=col)
+                found = [c for c in self.frame.columns if not c.startswith("_")]
+                shown = ", ".join(found)[:300]
+                hint = ""
+                if found and all(c.startswith("column") and c[6:].isdigit() for c in found):
+                    hint = "; the header line could not be read: check the encoding (--encoding) and delimiter"
+                raise InputError(f"required column is absent (columns found: {shown}){hint}", path=self.path,
+                                 column=col)
 
 
 def empty_rejected() -> pd.DataFrame:
