@@ -129,14 +129,22 @@ def normalise_postcode(values: pd.Series) -> pd.Series:
 
 # ---------------------------------------------------------------- tables
 
+def _zipcode_rows() -> list[dict[str, object]]:
+    """All ZIP records of the ``zipcodes`` package, as a fresh list the caller may drop.
+
+    The compiled core returns a new list; ``zipcodes.list_all()`` would also keep its 42,000 dicts cached for good.
+    """
+    import zipcodes
+
+    core = getattr(zipcodes, "_zipcodes", zipcodes)
+    rows: list[dict[str, object]] = core.list_all()
+    return rows
+
+
 @functools.lru_cache(maxsize=1)
 def us_zip_lookup() -> Lookup:
     """US ZIP centroids from the ``zipcodes`` package (42,000 ZIPs)."""
-    import zipcodes
-
-    # the compiled core returns a fresh list; zipcodes.list_all() would also keep 42,000 dicts cached for good
-    core = getattr(zipcodes, "_zipcodes", zipcodes)
-    rows = core.list_all()
+    rows = _zipcode_rows()
     frame = pd.DataFrame(
         {
             "key": [r["zip_code"] for r in rows],
@@ -235,7 +243,7 @@ def table_lookup(path: str) -> Lookup:
 
 
 def _read_lookup_file(path: str) -> pd.DataFrame:
-    from clusterwatch.io.sources import STR, read_table
+    from clusterwatch.io.sources import read_table
 
     if not os.path.exists(path):
         raise InputError("geocoding table not found", path=path)
@@ -247,6 +255,54 @@ def _pick(cols: dict[str, str], options: tuple[str, ...], path: str, label: str)
         if opt in cols:
             return cols[opt]
     raise InputError(f"lookup table needs a {label} column (one of {', '.join(options)})", path=path, column=label)
+
+
+# ---------------------------------------------------------------- US city centres
+
+def normalise_city(values: pd.Series) -> pd.Series:
+    """City names to a matching key: upper case, ``ST.``/``FT.``/``MT.`` spelt out, letters and digits only.
+
+    ``"St. Louis"`` and ``"Saint Louis"`` → ``"SAINTLOUIS"``; ``"McLean"`` and ``"Mc Lean"`` → ``"MCLEAN"``;
+    the aliases ``NYC``, ``NY`` and ``New York City`` → ``"NEWYORK"``.
+    """
+    s = values.astype("string").str.upper().str.strip()
+    s = s.str.replace(r"\bST\.?\s+", "SAINT ", regex=True)
+    s = s.str.replace(r"\bFT\.?\s+", "FORT ", regex=True)
+    s = s.str.replace(r"\bMT\.?\s+", "MOUNT ", regex=True)
+    s = s.str.replace(r"[^A-Z0-9]", "", regex=True)
+    s = s.replace({"NYC": "NEWYORK", "NY": "NEWYORK", "NEWYORKCITY": "NEWYORK"})
+    return s.where(s != "")
+
+
+@functools.lru_cache(maxsize=1)
+def us_city_lookup() -> Lookup:
+    """US city centres: the mean ZIP centroid of each city, keyed ``"CITYKEY|ST"`` (see :func:`normalise_city`).
+
+    Built from the ``zipcodes`` package: standard ZIPs (PO-box ZIPs only for a city that has no standard ZIP;
+    unique-organisation and military ZIPs left out), grouped by primary city name and state. A name that a ZIP
+    lists as an acceptable alternative (``"Foster City"``, ``"Hollywood"``) is keyed too, with the mean of the
+    ZIPs that list it, unless it is some ZIP's primary city in that state.
+    """
+    frame = pd.DataFrame(_zipcode_rows())
+    frame = frame[frame["zip_code_type"].isin(["STANDARD", "PO BOX"])]
+    frame = frame.assign(lat=pd.to_numeric(frame["lat"], errors="coerce"),
+                         lon=pd.to_numeric(frame["long"], errors="coerce"))
+    frame = frame[frame["lat"].notna() & frame["lon"].notna() & ((frame["lat"] != 0) | (frame["lon"] != 0))]
+    # PO-box ZIP centroids sit wherever the post office's box section was placed (Menlo Park's 94026 is 13 km
+    # from the town): they count only for a city without standard ZIPs
+    frame = frame.assign(po_box=frame["zip_code_type"] == "PO BOX")
+
+    def centres(zips: pd.DataFrame, city: pd.Series) -> pd.DataFrame:
+        keyed = zips.assign(key=normalise_city(city) + "|" + zips["state"]).dropna(subset=["key"])
+        best = keyed.groupby("key")["po_box"].transform("min")  # False where the city has a standard ZIP
+        return keyed[keyed["po_box"] == best].groupby("key", as_index=False)[["lat", "lon"]].mean()
+
+    primary = centres(frame, frame["city"])
+    aliases = frame["acceptable_cities"].explode().dropna()
+    alias = centres(frame.loc[aliases.index], aliases)
+    table = pd.concat([primary, alias[~alias["key"].isin(primary["key"])]], ignore_index=True)
+    return Lookup.from_frame("US city centres (mean ZIP centroid, zipcodes package)", table, "city")
+
 
 
 # ---------------------------------------------------------------- locating rows

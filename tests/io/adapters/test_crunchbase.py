@@ -11,13 +11,8 @@ import pytest
 import clusterwatch
 from clusterwatch import InputError
 from clusterwatch.io.adapters.base import ReadOptions, get_adapter
-from clusterwatch.io.adapters.crunchbase import (
-    category_code,
-    normalise_city,
-    repair_mojibake,
-    state_from_region,
-    us_city_lookup,
-)
+from clusterwatch.io.adapters.crunchbase import category_code, repair_mojibake, state_from_region
+from clusterwatch.io.geocode import normalise_city, us_city_lookup
 
 CITY_CENTRE = 0.05  # degrees: a city centre from ZIP centroids is within a few km of the town hall
 

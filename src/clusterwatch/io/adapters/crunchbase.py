@@ -8,19 +8,17 @@ ends, as Excel for Mac wrote them; a few names had already been through a UTF-8/
 
 The companies file is US start-ups that raised money; locations are city-level (country, state, city), with no
 postcode and no coordinates. clusterwatch places US companies at the centre of their city: the mean of the ZIP
-centroids (``zipcodes`` package) of the city's ZIP codes (:func:`us_city_lookup`).
+centroids (``zipcodes`` package) of the city's ZIP codes (:func:`clusterwatch.io.geocode.us_city_lookup`).
 """
 
 from __future__ import annotations
-
-import functools
 
 import numpy as np
 import pandas as pd
 
 from clusterwatch.io.adapters._common import local_code, merge_rejected, override_columns, reject_rows, text
 from clusterwatch.io.adapters.base import Extract, ReadOptions, register
-from clusterwatch.io.geocode import Lookup, table_lookup
+from clusterwatch.io.geocode import normalise_city, table_lookup, us_city_lookup
 from clusterwatch.io.sources import LINE, RECORD, RawTable, read_table
 from clusterwatch.io.validate import parse_numbers
 
@@ -51,56 +49,6 @@ COUNTRY_CODES: dict[str, str] = {
     "DNK": "DK", "NOR": "NO", "BEL": "BE", "ITA": "IT", "AUT": "AT", "SGP": "SG", "KOR": "KR", "BRA": "BR",
     "RUS": "RU", "EST": "EE", "POL": "PL", "TWN": "TW", "HKG": "HK", "NZL": "NZ",
 }
-
-
-# ---------------------------------------------------------------- city centroids
-
-
-def normalise_city(values: pd.Series) -> pd.Series:
-    """City names to a matching key: upper case, ``ST.``/``FT.``/``MT.`` spelt out, letters and digits only.
-
-    ``"St. Louis"`` and ``"Saint Louis"`` → ``"SAINTLOUIS"``; ``"McLean"`` and ``"Mc Lean"`` → ``"MCLEAN"``;
-    the aliases ``NYC``, ``NY`` and ``New York City`` → ``"NEWYORK"``.
-    """
-    s = values.astype("string").str.upper().str.strip()
-    s = s.str.replace(r"\bST\.?\s+", "SAINT ", regex=True)
-    s = s.str.replace(r"\bFT\.?\s+", "FORT ", regex=True)
-    s = s.str.replace(r"\bMT\.?\s+", "MOUNT ", regex=True)
-    s = s.str.replace(r"[^A-Z0-9]", "", regex=True)
-    s = s.replace({"NYC": "NEWYORK", "NY": "NEWYORK", "NEWYORKCITY": "NEWYORK"})
-    return s.where(s != "")
-
-
-@functools.lru_cache(maxsize=1)
-def us_city_lookup() -> Lookup:
-    """US city centres: the mean ZIP centroid of each city, keyed ``"CITYKEY|ST"`` (see :func:`normalise_city`).
-
-    Built from the ``zipcodes`` package: standard ZIPs (PO-box ZIPs only for a city that has no standard ZIP;
-    unique-organisation and military ZIPs left out), grouped by primary city name and state. A name that a ZIP
-    lists as an acceptable alternative (``"Foster City"``, ``"Hollywood"``) is keyed too, with the mean of the
-    ZIPs that list it, unless it is some ZIP's primary city in that state.
-    """
-    import zipcodes
-
-    frame = pd.DataFrame(zipcodes.list_all())
-    frame = frame[frame["zip_code_type"].isin(["STANDARD", "PO BOX"])]
-    frame = frame.assign(lat=pd.to_numeric(frame["lat"], errors="coerce"),
-                         lon=pd.to_numeric(frame["long"], errors="coerce"))
-    frame = frame[frame["lat"].notna() & frame["lon"].notna() & ((frame["lat"] != 0) | (frame["lon"] != 0))]
-    # PO-box ZIP centroids sit wherever the post office's box section was placed (Menlo Park's 94026 is 13 km
-    # from the town): they count only for a city without standard ZIPs
-    frame = frame.assign(po_box=frame["zip_code_type"] == "PO BOX")
-
-    def centres(zips: pd.DataFrame, city: pd.Series) -> pd.DataFrame:
-        keyed = zips.assign(key=normalise_city(city) + "|" + zips["state"]).dropna(subset=["key"])
-        best = keyed.groupby("key")["po_box"].transform("min")  # False where the city has a standard ZIP
-        return keyed[keyed["po_box"] == best].groupby("key", as_index=False)[["lat", "lon"]].mean()
-
-    primary = centres(frame, frame["city"])
-    aliases = frame["acceptable_cities"].explode().dropna()
-    alias = centres(frame.loc[aliases.index], aliases)
-    table = pd.concat([primary, alias[~alias["key"].isin(primary["key"])]], ignore_index=True)
-    return Lookup.from_frame("US city centres (mean ZIP centroid, zipcodes package)", table, "city")
 
 
 def geocode_key(city: pd.Series, state: pd.Series, country: pd.Series) -> pd.Series:
