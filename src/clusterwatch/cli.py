@@ -6,6 +6,7 @@ missing argument, an option value that is not allowed, such as an unknown --form
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -163,12 +165,12 @@ def ingest(
     for s in result.report.sources:
         if s.rejected_by_reason:
             reasons = "; ".join(f"{k}: {v:,}" for k, v in list(s.rejected_by_reason.items())[:6])
-            console.print(f"[bold]{s.dataset}[/bold] rejected — {reasons}")
+            console.print(f"[bold]{escape(s.dataset)}[/bold] rejected — {escape(reasons)}")
         if s.located_by:
             located = ", ".join(f"{k}: {v:,}" for k, v in s.located_by.items())
-            console.print(f"[bold]{s.dataset}[/bold] located by — {located}")
+            console.print(f"[bold]{escape(s.dataset)}[/bold] located by — {escape(located)}")
         for note in s.notes:
-            console.print(f"[bold]{s.dataset}[/bold] note — {note}")
+            console.print(f"[bold]{escape(s.dataset)}[/bold] note — {escape(note)}")
     if result.report.rejected:
         console.print(f"Rejected rows with their reasons: {rejected_path}")
 
@@ -275,6 +277,13 @@ def run(argv: Sequence[str] | None = None) -> int:
         return 1
     except OSError as exc:
         print(f"clusterwatch: error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # a bug: one line by default, the traceback on request
+        if os.environ.get("CLUSTERWATCH_DEBUG"):
+            raise
+        message = " ".join(str(exc).split())[:300]
+        print(f"clusterwatch: internal error: {type(exc).__name__}: {message} "
+              "(set CLUSTERWATCH_DEBUG=1 for the traceback, and please report it)", file=sys.stderr)
         return 1
     return 0
 
