@@ -105,7 +105,7 @@ def override_columns(rows: pd.DataFrame, src: pd.DataFrame, options: ReadOptions
     mapped = apply_column_map(src, options.columns, path)
     rows = rows.copy()
     for canonical in options.columns:
-        rows[canonical] = mapped[canonical].to_numpy()
+        rows[canonical] = mapped[canonical].array
     return rows
 
 

@@ -12,7 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from clusterwatch.io.adapters.base import Extract, ReadOptions, apply_column_map, register
+from clusterwatch.io.adapters._common import override_columns
+from clusterwatch.io.adapters.base import Extract, ReadOptions, register
 from clusterwatch.io.sources import LINE, RECORD, arrow_strings, read_table, string_series
 
 #: The 55 columns of the official BasicCompanyData file, in order.
@@ -211,10 +212,7 @@ def read_companies_house(path: str, options: ReadOptions) -> Extract:
             LINE: src[LINE],
         }
     )
-    if options.columns:
-        mapped = apply_column_map(src, options.columns, path)
-        for canonical in options.columns:
-            rows[canonical] = mapped[canonical]
+    rows = override_columns(rows, src, options, path)
     return Extract(
         path=path,
         rows=rows,

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clusterwatch.io.adapters.base import Extract, ReadOptions, apply_column_map, register
+from clusterwatch.io.adapters._common import override_columns
+from clusterwatch.io.adapters.base import Extract, ReadOptions, register
 from clusterwatch.io.sources import LINE, RECORD, file_kind, read_table, rejected_frame
 
 REQUIRED_COLUMNS: tuple[str, ...] = (
@@ -171,10 +172,7 @@ def read_cordis(path: str, options: ReadOptions) -> Extract:
             LINE: src[LINE],
         }
     )
-    if options.columns:
-        mapped = apply_column_map(src, options.columns, path)
-        for canonical in options.columns:
-            rows[canonical] = mapped[canonical]
+    rows = override_columns(rows, src, options, path)
 
     acronym = _text(src, "projectAcronym")
     title = acronym

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from clusterwatch.errors import InputError
-from clusterwatch.io.adapters.base import Extract, ReadOptions, apply_column_map, register
+from clusterwatch.io.adapters._common import override_columns
+from clusterwatch.io.adapters.base import Extract, ReadOptions, register
 from clusterwatch.io.sources import LINE, RECORD, read_table
 
 # ---------------------------------------------------------------- Enhetsregisteret
@@ -205,10 +206,7 @@ def read_brreg(path: str, options: ReadOptions) -> Extract:
             LINE: src[LINE],
         }
     )
-    if options.columns:
-        mapped = apply_column_map(src, options.columns, path)
-        for canonical in options.columns:
-            rows[canonical] = mapped[canonical]
+    rows = override_columns(rows, src, options, path)
 
     relations = None
     parent = _text(src, "overordnetEnhet")

@@ -12,8 +12,8 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-from clusterwatch.io.adapters._common import text
-from clusterwatch.io.adapters.base import Extract, ReadOptions, apply_column_map, register
+from clusterwatch.io.adapters._common import override_columns, text
+from clusterwatch.io.adapters.base import Extract, ReadOptions, register
 from clusterwatch.io.sources import LINE, RECORD, read_table, rejected_frame
 from clusterwatch.io.validate import parse_numbers
 
@@ -163,10 +163,7 @@ def read_rcn_h2020(path: str, options: ReadOptions) -> Extract:
             LINE: src[LINE],
         }
     )
-    if options.columns:
-        mapped = apply_column_map(src, options.columns, path)
-        for canonical in options.columns:
-            rows[canonical] = mapped[canonical]
+    rows = override_columns(rows, src, options, path)
     start = _text(src, "Kontrakt startdato")
     amount = parse_numbers(src["Innvilget beløp organisasjon EUR"])
     # the participation's date and money are the tie's: values that do not parse reject the row, naming them
