@@ -40,11 +40,12 @@ def read_companydata(path: str, options: ReadOptions) -> Extract:
 
     Column mapping: ``ID`` → ``firm_id``; ``Company Name`` → ``name``; ``Address 1`` → ``address``;
     ``Postal Code`` → ``postcode`` (geocoded by country); ``City``, ``State/Province`` → ``city``, ``region``;
-    ``Country`` → ``country`` (names mapped to ISO codes, England/Scotland/Wales → GB); ``Business Category Code 1``
-    → ``code`` with ``code_system`` ``sic1987`` (US SIC, 4 digits) and its description → ``description``;
-    ``Founding Year`` → ``founded`` (1 January; ``0`` means unknown); ``Employees On Site`` → ``employees`` (the site's, which is what a
-    location analysis needs; ``Employees Total``, the group's, where the site count is 0 or missing);
-    ``sme`` is true when the group has fewer than 250 employees (EU definition), false otherwise.
+    ``Country`` → ``country`` (names mapped to ISO codes, England/Scotland/Wales → GB); ``Business Category
+    Code 1`` → ``code`` with ``code_system`` ``sic1987`` (US SIC, 4 digits) and its description →
+    ``description``; ``Founding Year`` → ``founded`` (1 January; ``0`` means unknown); ``Employees On Site`` →
+    ``employees`` (the site's, which is what a location analysis needs; ``Employees Total``, the group's, where
+    the site count is 0 or missing); ``sme`` is true when the group has fewer than 250 employees (EU
+    definition), false otherwise.
 
     Parameters
     ----------
