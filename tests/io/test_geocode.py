@@ -68,3 +68,20 @@ def test_web_mercator_round_trip() -> None:
     lat, lon = project_to_wgs84(np.array([-13655110.99]), np.array([6302015.65]), "EPSG:3857")
     assert lat[0] == pytest.approx(49.15977599, abs=1e-6)
     assert lon[0] == pytest.approx(-122.6659491, abs=1e-6)
+
+
+def test_other_crs_needs_the_geo_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    from clusterwatch import MissingDependencyError
+
+    real_import = builtins.__import__
+
+    def no_pyproj(name: str, *args: object, **kwargs: object) -> object:
+        if name == "pyproj":
+            raise ImportError("no pyproj here")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_pyproj)
+    with pytest.raises(MissingDependencyError, match=r"clusterwatch\[geo\]"):
+        project_to_wgs84(np.array([530000.0]), np.array([180000.0]), "EPSG:27700")
