@@ -261,6 +261,21 @@ def schema() -> None:
     show("relations", RELATION_COLUMNS)
 
 
+def _load_commands() -> None:
+    """Import every module of :mod:`clusterwatch.commands`, each of which adds commands to :data:`app`."""
+    import importlib
+    import pkgutil
+
+    from clusterwatch import commands
+
+    for info_ in pkgutil.iter_modules(commands.__path__):
+        if not info_.name.startswith("_"):
+            importlib.import_module(f"clusterwatch.commands.{info_.name}")
+
+
+_load_commands()
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the program with ``argv`` (default: ``sys.argv[1:]``) and return its exit code."""
     try:

@@ -1,0 +1,1 @@
+"""Outputs at the edge: CSV, GeoJSON and self-contained offline HTML pages."""
