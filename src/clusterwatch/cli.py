@@ -212,6 +212,14 @@ def info(workspace: WorkspaceOpt = Path("clusterwatch.duckdb")) -> None:
         table.add_row(str(row.dataset), fmt, when, f"{row.firms:,}", f"{row.activities:,}", f"{row.relations:,}",
                       f"{row.rejected:,}")
     console.print(table)
+    if sources is not None:
+        for name, row in sources.iterrows():
+            reasons = json.loads(row["rejected_by_reason"] or "{}")
+            if reasons:
+                shown = "; ".join(f"{k}: {v:,}" for k, v in reasons.items())
+                console.print(f"[bold]{escape(str(name))}[/bold] rejected — {escape(shown)}")
+            for note in json.loads(row["notes"] or "[]"):
+                console.print(f"[bold]{escape(str(name))}[/bold] note — {escape(note)}")
     if summary["n_firms"]:
         by_dataset = summary["coverage_by_dataset"]
         cov = Table(title=f"Column coverage ({summary['n_firms']:,} firms): share of firms with a value")
