@@ -6,6 +6,7 @@ missing argument, an option value that is not allowed, such as an unknown --form
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Sequence
