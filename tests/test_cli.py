@@ -8,7 +8,7 @@ import pytest
 
 from clusterwatch.cli import run
 
-COMMANDS = ["ingest", "info", "demo", "formats", "schema"]
+COMMANDS = ["ingest", "info", "demo", "formats", "schema", "regions"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
