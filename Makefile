@@ -27,6 +27,7 @@ bench: install
 	$(BIN)/python bench/bench_ingest_ppp.py
 	$(BIN)/python bench/bench_ingest_companies_house.py
 	$(BIN)/python bench/bench_regions.py
+	$(BIN)/python bench/bench_network.py
 
 clean:
 	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,7 @@ import pytest
 
 from clusterwatch.cli import run
 
-COMMANDS = ["ingest", "info", "demo", "formats", "schema", "regions"]
+COMMANDS = ["ingest", "info", "demo", "formats", "schema", "regions", "network"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -56,3 +56,11 @@ def test_same_results_on_any_scheduler(scheduler: str) -> None:
     np.testing.assert_array_equal(got, reference)
     with pytest.raises(OptionError):
         compute_map(_draw, batches(250, seed), scheduler="cloud")
+
+
+def test_spawned_children_stay_distinct() -> None:
+    a, b = np.random.SeedSequence(5).spawn(2)
+    seed_a, seed_b = resolve_seed(a), resolve_seed(b)
+    assert seed_a.entropy == seed_b.entropy == 5
+    assert seed_a.generator().random() != seed_b.generator().random()
+    assert seed_a.generator().random() == np.random.default_rng(a).random()

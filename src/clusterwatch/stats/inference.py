@@ -20,13 +20,16 @@ class Seed:
     entropy
         The integer seed: the one given, or one drawn from the operating system when none was given (stored so
         that the run can be repeated exactly).
+    spawn_key
+        Empty for a root seed; the spawn key of a child ``SeedSequence`` passed as ``rng``.
     """
 
     entropy: int
+    spawn_key: tuple[int, ...] = ()
 
     def sequence(self) -> np.random.SeedSequence:
-        """The root :class:`numpy.random.SeedSequence`."""
-        return np.random.SeedSequence(self.entropy)
+        """The root :class:`numpy.random.SeedSequence` (a spawned child keeps its spawn key)."""
+        return np.random.SeedSequence(self.entropy, spawn_key=self.spawn_key)
 
     def generator(self) -> np.random.Generator:
         """One generator for serial work."""
@@ -61,7 +64,8 @@ def resolve_seed(rng: int | np.random.Generator | np.random.SeedSequence | None)
             raise OptionError(f"rng must be a non-negative int seed, got {rng}")
         return Seed(int(rng))
     if isinstance(rng, np.random.SeedSequence):
-        return Seed(int(rng.entropy))  # type: ignore[arg-type]
+        # a spawned child shares its parent's entropy: its spawn key tells them apart
+        return Seed(int(rng.entropy), tuple(int(k) for k in rng.spawn_key))  # type: ignore[arg-type]
     if isinstance(rng, np.random.Generator):
         return Seed(int(rng.integers(0, 2**63 - 1)))
     raise OptionError(f"rng must be an int, a numpy Generator or None, not {type(rng).__name__}")
