@@ -28,6 +28,8 @@ bench: install
 	$(BIN)/python bench/bench_ingest_companies_house.py
 	$(BIN)/python bench/bench_regions.py
 	$(BIN)/python bench/bench_network.py
+	$(BIN)/python bench/bench_ehsa.py
+	$(BIN)/python bench/bench_stscan.py
 
 clean:
 	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,7 @@ import pytest
 
 from clusterwatch.cli import run
 
-COMMANDS = ["ingest", "info", "demo", "formats", "schema", "regions", "network"]
+COMMANDS = ["ingest", "info", "demo", "formats", "schema", "regions", "network", "emerging"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
