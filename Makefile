@@ -30,6 +30,8 @@ bench: install
 	$(BIN)/python bench/bench_network.py
 	$(BIN)/python bench/bench_ehsa.py
 	$(BIN)/python bench/bench_stscan.py
+	$(BIN)/python bench/bench_scan.py
+	$(BIN)/python bench/bench_hotspots.py
 
 clean:
 	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -8,7 +8,7 @@ import pytest
 
 from clusterwatch.cli import run
 
-COMMANDS = ["ingest", "info", "demo", "formats", "schema", "regions", "network", "emerging"]
+COMMANDS = ["ingest", "info", "demo", "formats", "schema", "regions", "network", "emerging", "hotspots", "scan-space"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -10,6 +10,8 @@ import pytest
 MODULES = [
     "clusterwatch.stats.inference",
     "clusterwatch.analysis.geometry",
+    "clusterwatch.analysis.space.scan",
+    "clusterwatch.analysis.space.hotspots",
 ]
 
 

@@ -1,0 +1,25 @@
+"""Where activities concentrate in space: Duranton–Overman Kd, the Bernoulli spatial scan, Gi* hot spots on H3.
+
+Every analysis here is a pure function from a firm frame (``lat``/``lon``, or planar ``x``/``y``) and a case
+indicator to a frozen result with ``to_frame()``; Monte Carlo replicates run through
+:func:`clusterwatch.compute.compute_map` and the seed is stored in the result.
+"""
+
+from clusterwatch.analysis.space.hotspots import HotSpotResult, gi_star, hotspots
+from clusterwatch.analysis.space.scan import BernoulliScanResult, bernoulli_scan, bernoulli_scan_each
+
+__all__ = [
+    "BernoulliScanResult",
+    "HotSpotResult",
+    "bernoulli_scan",
+    "bernoulli_scan_each",
+    "gi_star",
+    "hotspots",
+]
+
+try:  # kd.py is written in parallel with this package; re-exported as soon as it imports
+    from clusterwatch.analysis.space.kd import KdResult, kd
+except ImportError:  # pragma: no cover - only while kd.py is missing or half-written
+    pass
+else:
+    __all__ += ["KdResult", "kd"]

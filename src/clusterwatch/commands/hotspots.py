@@ -1,0 +1,291 @@
+"""``clusterwatch hotspots`` (Gi* hot spots on H3 cells) and ``clusterwatch scan-space`` (Bernoulli spatial scan)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from clusterwatch.cli import WorkspaceOpt, app, console
+from clusterwatch.errors import InputError, OptionError
+
+if TYPE_CHECKING:
+    from clusterwatch.analysis.space import BernoulliScanResult
+
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Firms known on this date (YYYY-MM-DD).")]
+DatasetOpt = Annotated[list[str] | None, typer.Option("--dataset", "-d", help="Only these datasets (repeatable).")]
+CodeOpt = Annotated[
+    list[str] | None,
+    typer.Option("--code", "-c", help="The activity: an industry code at any level, e.g. 31-33, 5417, J, 62 "
+                                      "(repeatable: firms with any of them). A firm matches on any of its codes."),
+]
+CodeSystemOpt = Annotated[
+    str | None, typer.Option("--code-system", help="Code system of --code (default: the firms' only system).")
+]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed (default: drawn, then printed).")]
+JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", help="Worker threads (default: all CPUs).")]
+SchedulerOpt = Annotated[
+    str, typer.Option(help="Where replicates run: threads, processes, serial or tcp://host:port (Dask).")
+]
+
+
+def _load_firms(workspace: Path, as_of: str | None, dataset: list[str] | None) -> pd.DataFrame:
+    from clusterwatch.io.workspace import Workspace
+
+    if not workspace.exists():
+        raise InputError("no such workspace; run `clusterwatch ingest` first", path=str(workspace))
+    with Workspace(workspace, read_only=True) as ws:
+        firms = ws.firms(as_of=as_of, datasets=dataset)
+    located = firms["lat"].notna() & firms["lon"].notna()
+    if not located.all():
+        console.print(f"note — {int((~located).sum()):,} firms without coordinates left out")
+        firms = firms[located]
+    if firms.empty:
+        raise InputError("the workspace holds no located firms for this selection", path=str(workspace))
+    return firms.reset_index(drop=True)
+
+
+def _code_system(firms: pd.DataFrame, code_system: str | None) -> str:
+    systems = sorted({str(s) for s in firms.loc[firms["code"].notna(), "code_system"].dropna().unique()})
+    if code_system is not None:
+        if code_system not in systems:
+            raise OptionError(f"--code-system {code_system!r}: the firms' code systems are "
+                              f"{', '.join(systems) or 'none'}")
+        return code_system
+    if len(systems) != 1:
+        raise OptionError("give --code-system: the firms carry codes of "
+                          + (f"several systems ({', '.join(systems)})" if systems else "no system"))
+    return systems[0]
+
+
+def _level(code: str, system: str) -> str | int:
+    if system == "naics" and "-" in code:
+        return "sector"
+    if code.isalpha():
+        return "section"
+    if not code.isdigit():
+        raise OptionError(f"--code {code!r} is not a {system} code (digits, a NAICS sector such as 31-33, a letter)")
+    return len(code)
+
+
+def _firm_codes(firms: pd.DataFrame, system: str) -> pd.Series:
+    """Every code of every firm of ``system``, one row each, indexed by the firm's row position."""
+    own = firms["code_system"].astype("string") == system
+    text = firms["codes"].astype("string").fillna(firms["code"].astype("string")).where(own)
+    exploded = pd.Series(text.to_numpy(), dtype="string").str.split(";").explode().str.strip()
+    return exploded[exploded.notna() & (exploded != "")]
+
+
+def _activity(firms: pd.DataFrame, codes: list[str], code_system: str | None) -> tuple[np.ndarray, str]:
+    """Firms having any of ``codes`` (at each code's own level), and a label naming the activity."""
+    from clusterwatch import codes as cw_codes
+
+    system = _code_system(firms, code_system)
+    every = _firm_codes(firms, system)
+    mask = np.zeros(len(firms), dtype=bool)
+    names = []
+    for code in codes:
+        code = code.strip()
+        hit = (cw_codes.truncate(every, system, _level(code, system)) == code).fillna(False).to_numpy(dtype=bool)
+        mask[every.index.to_numpy()[hit]] = True
+        title = cw_codes.code_title(code, system)
+        names.append(f"{code} {title}" if title else code)
+    return mask, "; ".join(names)
+
+
+@app.command()
+def hotspots(
+    workspace: WorkspaceOpt = Path("clusterwatch.duckdb"),
+    as_of: AsOfOpt = None,
+    dataset: DatasetOpt = None,
+    code: CodeOpt = None,
+    code_system: CodeSystemOpt = None,
+    resolution: Annotated[int, typer.Option(help="H3 resolution 0-15 (9: cells of ~0.1 km2).")] = 9,
+    k: Annotated[int, typer.Option("--k", help="Neighbours: cells within k grid steps.")] = 1,
+    area: Annotated[str, typer.Option(help="Study area: firms (cells holding firms) or ring (plus k rings).")] = (
+        "firms"),
+    permutations: Annotated[int, typer.Option(help="Conditional permutations.")] = 999,
+    alternative: Annotated[str, typer.Option(help="two-sided, greater (hot only) or less (cold only).")] = (
+        "two-sided"),
+    alpha: Annotated[float, typer.Option(help="False-discovery rate (Benjamini-Hochberg).")] = 0.05,
+    inference: Annotated[str, typer.Option(help="p-values for FDR: permutation or normal.")] = "permutation",
+    seed: SeedOpt = None,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = "threads",
+    show: Annotated[int, typer.Option(help="Hot and cold cells listed in the printed summary.")] = 10,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for hotspots.csv and hotspots.html.")] = Path(
+        "hotspots-out"),
+) -> None:
+    """Gi* hot and cold spots of an activity's firms (all firms without --code) counted on H3 cells.
+
+    Getis-Ord Gi* with ring-k neighbours, conditional permutation p-values and Benjamini-Hochberg control of the
+    false-discovery rate. Writes hotspots.csv (every cell: count, z, p, q, hot/cold) and an offline hotspots.html.
+    """
+    from clusterwatch.analysis.space import hotspots as run_hotspots
+    from clusterwatch.report.hotspots import write_hotspots
+    from clusterwatch.stats import resolve_seed
+
+    firms = _load_firms(workspace, as_of, dataset)
+    if code:
+        mask, label = _activity(firms, code, code_system)
+        if not mask.any():
+            raise OptionError(f"no firm has the code(s) {', '.join(code)}")
+    else:
+        mask, label = None, "all firms"
+    seed_value = resolve_seed(seed).entropy
+    result = run_hotspots(firms, mask, resolution=resolution, k=k, area=area, permutations=permutations,
+                          alternative=alternative, alpha=alpha, inference=inference, rng=seed_value,
+                          scheduler=scheduler, n_jobs=jobs)
+    counted = len(firms) if mask is None else int(mask.sum())
+    notes = [f"Activity: {label}: {counted:,} of {len(firms):,} firms"
+             + (f" known on {as_of}" if as_of else "") + f", from {workspace.name}."]
+    paths = write_hotspots(result, out, title=f"Gi* hot spots: {label}", notes=notes)
+    cells = result.cells
+    tally = cells["hot_spot"].value_counts()
+    console.print(f"{escape(label)}: {counted:,} of {len(firms):,} firms in {len(cells):,} H3 cells "
+                  f"(resolution {resolution}, k={k}, area {area}); {tally.get('hot', 0):,} hot, "
+                  f"{tally.get('cold', 0):,} cold at FDR {alpha:g} ({inference} p, {permutations:,} permutations, "
+                  f"seed {result.seed})")
+    listed = pd.concat([result.hot.head(show), result.cold.head(show)])
+    if show and len(listed):
+        view = Table(title="Strongest hot and cold cells")
+        for column in ("cell", "lat", "lon", "count", "local_sum", "z", "p", "q", "hot/cold"):
+            view.add_column(column, justify="left" if column in ("cell", "hot/cold") else "right")
+        for row in listed.itertuples(index=False):
+            view.add_row(row.cell, f"{row.lat:.4f}", f"{row.lon:.4f}", f"{row.count:,}", f"{row.local_sum:,}",
+                         f"{row.z:.2f}", f"{row.p_value:.4f}", f"{row.q_value:.4f}", row.hot_spot)
+        console.print(view)
+    elif inference == "permutation" and not (tally.get("hot", 0) or tally.get("cold", 0)):
+        console.print(f"note — with {permutations:,} permutations no p-value is below {1 / (permutations + 1):.4f}; "
+                      f"over {len(cells):,} cells the FDR control may need more permutations or --inference normal")
+    console.print(f"Wrote {', '.join(p.name for p in paths.values())} to {out}")
+
+
+def _place(firms: pd.DataFrame, result: BernoulliScanResult, cluster: int) -> str:
+    """The most common city among a cluster's firms, when the firms have cities."""
+    if "city" not in firms.columns:
+        return ""
+    cities = firms.loc[result.firms_in(cluster), "city"].dropna()
+    return str(cities.mode().iloc[0]) if len(cities) else ""
+
+
+@app.command(name="scan-space")
+def scan_space(
+    workspace: WorkspaceOpt = Path("clusterwatch.duckdb"),
+    as_of: AsOfOpt = None,
+    dataset: DatasetOpt = None,
+    code: CodeOpt = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Scan every activity at this code level instead (sector, 3, division ...)."),
+    ] = None,
+    code_system: CodeSystemOpt = None,
+    min_firms: Annotated[int, typer.Option("--min-firms", help="With --by: activities with at least this many "
+                                                               "firms.")] = 20,
+    max_population: Annotated[float, typer.Option(help="Largest window: share of all firms (<= 0.5).")] = 0.5,
+    max_radius_km: Annotated[float | None, typer.Option("--max-radius-km", help="Largest window radius, km.")] = None,
+    min_cases: Annotated[int, typer.Option(help="Fewest cases in a cluster.")] = 2,
+    max_clusters: Annotated[int, typer.Option(help="Clusters reported per activity (most likely first).")] = 10,
+    permutations: Annotated[int, typer.Option(help="Monte Carlo replicates.")] = 999,
+    seed: SeedOpt = None,
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = "threads",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for scan_clusters.csv, scan_firms.csv, "
+                                                          "scan.html.")] = Path("scan-out"),
+) -> None:
+    """Kulldorff's Bernoulli spatial scan: where an activity's firms concentrate (cases) among all firms.
+
+    Circular windows on every firm site up to --max-population of the firms (and --max-radius-km); the most likely
+    cluster and secondary clusters that share no site with it, with Monte Carlo p-values as SaTScan computes them.
+    With --by LEVEL every activity at that code level with --min-firms firms is scanned and ranked.
+    """
+    from clusterwatch import codes as cw_codes
+    from clusterwatch.analysis.space import bernoulli_scan, bernoulli_scan_each
+    from clusterwatch.report.hotspots import write_scans
+    from clusterwatch.stats import resolve_seed
+
+    if bool(code) == bool(by):
+        raise OptionError("give either --code (one activity) or --by LEVEL (every activity at a code level)")
+    if min_firms < 1:
+        raise OptionError(f"--min-firms must be at least 1, got {min_firms}")
+    firms = _load_firms(workspace, as_of, dataset)
+    activities: dict[str, np.ndarray] = {}
+    if code:
+        mask, label = _activity(firms, code, code_system)
+        activities[label] = mask
+    else:
+        system = _code_system(firms, code_system)
+        by_text = by or ""
+        level: str | int = int(by_text) if by_text.isdigit() else by_text
+        every = _firm_codes(firms, system)
+        truncated = cw_codes.truncate(every, system, level).dropna()
+        for value, positions in truncated.groupby(truncated, sort=True).groups.items():
+            mask = np.zeros(len(firms), dtype=bool)
+            mask[np.asarray(positions)] = True
+            if min_firms <= mask.sum() < len(firms):
+                title = cw_codes.code_title(str(value), system)
+                activities[f"{value} {title}" if title else str(value)] = mask
+        if not activities:
+            raise OptionError(f"no activity at level {by!r} has {min_firms} or more firms")
+    base = resolve_seed(seed).entropy
+    if code:
+        label, mask = next(iter(activities.items()))
+        if not mask.any():
+            raise OptionError(f"no firm has the code(s) {', '.join(code)}")
+        results = {label: bernoulli_scan(
+            firms, mask, max_population=max_population, max_radius=max_radius_km, min_cases=min_cases,
+            max_clusters=max_clusters, permutations=permutations, rng=base, scheduler=scheduler, n_jobs=jobs)}
+    else:
+        results = bernoulli_scan_each(
+            firms, activities, max_population=max_population, max_radius=max_radius_km, min_cases=min_cases,
+            max_clusters=max_clusters, permutations=permutations, rng=base, scheduler=scheduler, n_jobs=jobs)
+    rows = []
+    for label, result in results.items():
+        top = result.most_likely
+        record: dict[str, object] = {
+            "activity": label, "firms": result.total_cases, "cluster_cases": None, "cluster_firms": None,
+            "relative_risk": None, "radius_km": None, "lat": None, "lon": None, "place": "", "llr": 0.0,
+            "p_value": None,
+        }
+        if top is not None:
+            record.update(cluster_cases=int(top["cases"]), cluster_firms=int(top["firms"]),
+                          relative_risk=float(top["relative_risk"]), radius_km=float(top["radius"]),
+                          lat=float(top["lat"]), lon=float(top["lon"]), place=_place(firms, result, 1),
+                          llr=float(top["llr"]), p_value=float(top["p_value"]))
+        record["significant_clusters"] = int((result.clusters["p_value"] <= 0.05).sum())
+        record["seed"] = result.seed
+        rows.append(record)
+    summary = pd.DataFrame(rows).sort_values("llr", ascending=False, ignore_index=True)
+    notes = [f"{len(firms):,} firms" + (f" known on {as_of}" if as_of else "") + f", from {workspace.name}; "
+             f"base seed {base}."]
+    paths = write_scans(results, firms, out, title="Bernoulli spatial scan", notes=notes, summary=summary)
+    if by:
+        summary.to_csv(out / "scan_summary.csv", index=False)
+    view = Table(title="Most likely cluster per activity" if by else f"Clusters: {escape(next(iter(results)))}")
+    if by:
+        for column in ("activity", "firms", "in cluster", "RR", "radius km", "place", "LLR", "p"):
+            view.add_column(column, justify="left" if column in ("activity", "place") else "right")
+        for row in summary.itertuples(index=False):
+            if pd.isna(row.cluster_cases):
+                view.add_row(escape(row.activity), f"{row.firms:,}", "", "", "", "", "", "")
+                continue
+            view.add_row(escape(row.activity), f"{row.firms:,}", f"{row.cluster_cases:,}/{row.cluster_firms:,}",
+                         f"{row.relative_risk:.2f}", f"{row.radius_km:.2f}", escape(row.place), f"{row.llr:.2f}",
+                         f"{row.p_value:.3f}")
+    else:
+        result = next(iter(results.values()))
+        for column in ("cluster", "lat", "lon", "radius km", "firms", "cases", "expected", "RR", "LLR", "p", "place"):
+            view.add_column(column, justify="left" if column == "place" else "right")
+        for row in result.clusters.itertuples(index=False):
+            view.add_row(str(row.cluster), f"{row.lat:.4f}", f"{row.lon:.4f}", f"{row.radius:.2f}", f"{row.firms:,}",
+                         f"{row.cases:,}", f"{row.expected:.1f}", f"{row.relative_risk:.2f}", f"{row.llr:.2f}",
+                         f"{row.p_value:.3f}", escape(_place(firms, result, int(row.cluster))))
+        console.print(f"{result.total_cases:,} cases among {result.total_firms:,} firms; seed {result.seed}")
+    console.print(view)
+    written = [p.name for p in paths.values()] + (["scan_summary.csv"] if by else [])
+    console.print(f"Wrote {', '.join(written)} to {out}")
