@@ -30,6 +30,7 @@ bench: install
 	$(BIN)/python bench/bench_network.py
 	$(BIN)/python bench/bench_ehsa.py
 	$(BIN)/python bench/bench_stscan.py
+	$(BIN)/python bench/bench_kd.py
 	$(BIN)/python bench/bench_scan.py
 	$(BIN)/python bench/bench_hotspots.py
 

@@ -8,7 +8,7 @@ import pytest
 
 from clusterwatch.cli import run
 
-COMMANDS = ["ingest", "info", "demo", "formats", "schema", "regions", "network", "emerging", "hotspots", "scan-space"]
+COMMANDS = ["ingest", "info", "demo", "formats", "schema", "regions", "network", "emerging", "hotspots", "scan-space", "localise"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)

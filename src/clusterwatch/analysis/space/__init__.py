@@ -6,20 +6,17 @@ indicator to a frozen result with ``to_frame()``; Monte Carlo replicates run thr
 """
 
 from clusterwatch.analysis.space.hotspots import HotSpotResult, gi_star, hotspots
+from clusterwatch.analysis.space.kd import KdResult, global_envelope, kd
 from clusterwatch.analysis.space.scan import BernoulliScanResult, bernoulli_scan, bernoulli_scan_each
 
 __all__ = [
     "BernoulliScanResult",
     "HotSpotResult",
+    "KdResult",
     "bernoulli_scan",
     "bernoulli_scan_each",
     "gi_star",
+    "global_envelope",
     "hotspots",
+    "kd",
 ]
-
-try:  # kd.py is written in parallel with this package; re-exported as soon as it imports
-    from clusterwatch.analysis.space.kd import KdResult, kd
-except ImportError:  # pragma: no cover - only while kd.py is missing or half-written
-    pass
-else:
-    __all__ += ["KdResult", "kd"]
