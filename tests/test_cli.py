@@ -8,7 +8,10 @@ import pytest
 
 from clusterwatch.cli import run
 
-COMMANDS = ["ingest", "info", "demo", "formats", "schema", "regions", "network", "emerging", "hotspots", "scan-space", "localise"]
+COMMANDS = [
+    "ingest", "info", "demo", "formats", "schema", "regions", "network", "emerging", "hotspots", "scan-space",
+    "localise",
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
