@@ -33,6 +33,7 @@ bench: install
 	$(BIN)/python bench/bench_kd.py
 	$(BIN)/python bench/bench_scan.py
 	$(BIN)/python bench/bench_hotspots.py
+	$(BIN)/python bench/bench_text.py
 
 clean:
 	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,9 @@ MODULES = [
     "clusterwatch.analysis.geometry",
     "clusterwatch.analysis.space.scan",
     "clusterwatch.analysis.space.hotspots",
+    "clusterwatch.analysis.text.activities",
+    "clusterwatch.analysis.text.labels",
+    "clusterwatch.analysis.text.codefit",
 ]
 
 
