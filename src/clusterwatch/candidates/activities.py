@@ -1,0 +1,239 @@
+"""The activities a scan tests: official codes at useful levels, benchmark clusters, and text-derived activities.
+
+Each activity is a set of firms (a boolean mask over the firm table) with what describes it: a label, keywords,
+how well official codes capture it. Pure functions: frames in, :class:`Activity` records out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clusterwatch.codes import code_title, naics_to_cluster, truncate
+from clusterwatch.codes.clusters import benchmark_clusters
+
+__all__ = ["Activity", "code_activities", "firm_texts", "text_activities"]
+
+#: Code levels tried per system (digits, or level names that :func:`clusterwatch.codes.truncate` accepts).
+CODE_LEVELS: dict[str, tuple[int | str, ...]] = {
+    "naics": (2, 3, 4),
+    "nace2": ("division", "group"),
+    "uksic2007": ("division", "group"),
+    "sn2007": ("division", "group"),
+}
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One activity tested by the scan.
+
+    Attributes
+    ----------
+    activity_id
+        ``naics:5417``, ``cluster:13``, ``text:4`` ...
+    source
+        ``code`` or ``text``.
+    label
+        Human-readable name (the code's title, the cluster's name, the text activity's label).
+    members
+        Boolean mask over the firm table's rows.
+    keywords
+        Words that describe it (text activities; the title for codes).
+    code_coverage, top_codes, unclassified
+        For text activities, what the text analysis reports: the share of its firms whose codes capture it, the
+        most common codes, and whether codes miss it. Code activities are captured by definition (1.0, False).
+    texts
+        Firm id → an example text of the firm in this activity (text activities).
+    """
+
+    activity_id: str
+    source: str
+    label: str
+    members: np.ndarray = field(repr=False)
+    keywords: str = ""
+    code_coverage: float = 1.0
+    top_codes: str = ""
+    unclassified: bool = False
+    texts: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def n_firms(self) -> int:
+        """Firms in the activity."""
+        return int(self.members.sum())
+
+
+def code_activities(firms: pd.DataFrame, *, min_firms: int = 8) -> list[Activity]:
+    """Activities from the firms' official codes: each useful level of the hierarchy and, for NAICS, the US
+    benchmark clusters (Delgado, Porter & Stern 2016). A firm's every code (``codes``, else ``code``) counts.
+
+    Parameters
+    ----------
+    firms
+        Canonical firm table (``code``, ``code_system``, optionally ``codes``).
+    min_firms
+        Fewest firms an activity needs to be tested; smaller ones are left out.
+
+    Returns
+    -------
+    list of Activity
+        Sorted by activity id; only activities with at least ``min_firms`` firms and fewer than all firms.
+    """
+    if "code" not in firms or firms["code"].isna().all():
+        return []
+    n = len(firms)
+    codes = firms["codes"] if "codes" in firms else firms["code"]
+    codes = codes.fillna(firms["code"]).astype("string")
+    long = codes.str.split(";").explode().str.strip()
+    long = long[long.notna() & (long != "")]
+    row = pd.Series(np.arange(n), index=firms.index).loc[long.index].to_numpy()
+    systems = firms["code_system"].astype("string").fillna("").loc[long.index].to_numpy()
+    out: list[Activity] = []
+    for system in sorted(set(systems) & set(CODE_LEVELS)):
+        mine = systems == system
+        values = pd.Series(long.to_numpy()[mine], dtype="string")
+        rows = row[mine]
+        for level in CODE_LEVELS[system]:
+            cut = truncate(values, system, level).to_numpy()
+            out += _grouped(cut, rows, n, min_firms, f"{system}:", lambda c, s=system: code_title(c, s) or c)
+        if system == "naics":
+            cluster = naics_to_cluster(values).cluster_code.to_numpy()
+            names = benchmark_clusters().set_index("cluster_code")["cluster_name"].to_dict()
+            out += _grouped(cluster, rows, n, min_firms, "cluster:", lambda c, t=names: str(t.get(int(c), c)))
+    return sorted(out, key=lambda a: a.activity_id)
+
+
+def _grouped(keys: np.ndarray, rows: np.ndarray, n: int, min_firms: int, prefix: str, title: Any) -> list[Activity]:
+    frame = pd.DataFrame({"key": keys, "row": rows}).dropna().drop_duplicates()
+    out = []
+    frame["key"] = [str(int(k)) if isinstance(k, float | np.floating | np.integer) else str(k) for k in frame["key"]]
+    for key, part in frame.groupby("key", sort=True):
+        if min_firms <= len(part) < n:
+            members = np.zeros(n, dtype=bool)
+            members[part["row"].to_numpy(dtype=np.int64)] = True
+            label = str(title(key))
+            out.append(Activity(f"{prefix}{key}", "code", label, members, keywords=label, top_codes=str(key)))
+    return out
+
+
+def firm_texts(firms: pd.DataFrame, activities: pd.DataFrame | None) -> pd.DataFrame:
+    """The texts of the firms: descriptions (dated by ``founded``) and dated activity texts (title and text).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``firm_id, text, date, code`` — only firms of ``firms``; rows with empty text left out.
+    """
+    parts = []
+    code = firms["code"] if "code" in firms else pd.Series(pd.NA, index=firms.index)
+    if "description" in firms:
+        parts.append(pd.DataFrame({"firm_id": firms["firm_id"].astype("string"),
+                                   "text": firms["description"].astype("string"),
+                                   "date": pd.to_datetime(firms.get("founded")),
+                                   "code": code.astype("string")}))
+    if activities is not None and len(activities):
+        empty = pd.Series("", index=activities.index, dtype="string")
+        title = activities["title"].astype("string").fillna("") if "title" in activities else empty
+        body = activities["text"].astype("string").fillna("") if "text" in activities else empty
+        text = (title + ". " + body).str.strip(". ")
+        codes = dict(zip(firms["firm_id"].astype("string"), code.astype("string"), strict=False))
+        ids = activities["firm_id"].astype("string")
+        parts.append(pd.DataFrame({"firm_id": ids, "text": text, "date": pd.to_datetime(activities["date"]),
+                                   "code": ids.map(codes).astype("string")}))
+    if not parts:
+        return pd.DataFrame(columns=["firm_id", "text", "date", "code"])
+    texts = pd.concat(parts, ignore_index=True)
+    known = set(firms["firm_id"].astype(str))
+    texts = texts[texts["firm_id"].isin(known) & texts["text"].notna()]
+    texts = texts[texts["text"].str.len() >= 20]
+    return texts.sort_values(["firm_id", "date"], kind="stable").reset_index(drop=True)
+
+
+def text_activities(firms: pd.DataFrame, texts: pd.DataFrame, *, min_firms: int = 8,
+                    as_of: pd.Timestamp | None = None, rng: int | None = None) -> tuple[list[Activity], str]:
+    """Activities discovered in the firms' texts.
+
+    Uses :func:`clusterwatch.analysis.text.discover_activities` (TF-IDF, SVD, k-means) when that package is
+    installed and works on the texts; otherwise a documented fallback: every distinctive word used by at least
+    ``min_firms`` firms and by at most 15 % of them is an activity (the 60 most used such words).
+
+    Returns
+    -------
+    (list of Activity, str)
+        The activities and the method that made them.
+    """
+    if texts.empty:
+        return [], "none"
+    ids = firms["firm_id"].astype(str).to_numpy()
+    position = {f: i for i, f in enumerate(ids)}
+    try:
+        from clusterwatch.analysis.text import discover_activities
+
+        result = discover_activities(texts, min_firms=min_firms, as_of=as_of, rng=rng)
+        acts, assign = result.activities, result.assignments
+        out = []
+        for row in acts.itertuples(index=False):
+            fids = assign.loc[assign["activity_id"] == row.activity_id, "firm_id"].astype(str)
+            rows = [position[f] for f in fids if f in position]
+            members = np.zeros(len(ids), dtype=bool)
+            members[rows] = True
+            if not min_firms <= members.sum() < len(ids):
+                continue
+            keywords = row.keywords if isinstance(row.keywords, str) else ", ".join(map(str, row.keywords))
+            top = row.top_codes if isinstance(row.top_codes, str) else ", ".join(map(str, row.top_codes or []))
+            coverage = float(row.code_coverage) if pd.notna(row.code_coverage) else float("nan")
+            out.append(Activity(f"text:{row.activity_id}", "text", str(row.label), members, keywords=keywords,
+                                code_coverage=coverage, top_codes=top, unclassified=bool(row.unclassified),
+                                texts=_examples(texts, set(fids))))
+        return out, str(result.method)
+    except Exception:  # noqa: BLE001 - the text package is optional and still being written: fall back
+        return _keyword_activities(ids, texts, min_firms), "keywords (fallback)"
+
+
+_STOP = frozenset([
+    "about", "above", "after", "again", "against", "also", "among", "another", "because", "been", "before",
+    "being", "below", "between", "both", "cannot", "could", "does", "doing", "down", "during", "each", "effort",
+    "from", "further", "have", "having", "here", "into", "itself", "just", "more", "most", "much", "must",
+    "only", "other", "over", "phase", "program", "project", "proposed", "provide", "research", "same", "should",
+    "since", "small", "some", "such", "than", "that", "their", "them", "then", "there", "these", "they", "this",
+    "those", "through", "under", "until", "very", "were", "what", "when", "where", "which", "while", "will",
+    "with", "within", "would", "your", "using", "used", "based", "high", "new", "work", "will", "develop",
+    "development", "developed", "system", "systems", "technology", "technologies", "design", "approach",
+    "problem", "application", "applications", "method", "methods", "innovative", "results", "study",
+    "potential", "commercial", "feasibility", "demonstrate", "performance", "capability", "current", "include",
+    "including", "also", "thus", "proposal", "objective", "objectives", "task", "goal", "goals", "product",
+    "products", "firm", "company", "sbir", "sttr",
+])
+
+
+def _keyword_activities(ids: np.ndarray, texts: pd.DataFrame, min_firms: int) -> list[Activity]:
+    position = {f: i for i, f in enumerate(ids)}
+    words_of: dict[str, set[str]] = {}
+    for fid, text in zip(texts["firm_id"].astype(str), texts["text"].astype(str), strict=False):
+        words = {w for w in re.findall(r"[a-z][a-z\-]{3,}", text.lower()) if w not in _STOP}
+        words_of.setdefault(fid, set()).update(words)
+    df: Counter[str] = Counter()
+    for words in words_of.values():
+        df.update(words)
+    n = len(ids)
+    usable = sorted((w for w, c in df.items() if min_firms <= c <= max(min_firms, 0.15 * n)),
+                    key=lambda w: (-df[w], w))[:60]
+    out = []
+    for word in sorted(usable):
+        fids = {f for f, words in words_of.items() if word in words}
+        members = np.zeros(n, dtype=bool)
+        members[[position[f] for f in fids if f in position]] = True
+        if min_firms <= members.sum() < n:
+            out.append(Activity(f"text:{word}", "text", word, members, keywords=word, code_coverage=float("nan"),
+                                unclassified=False, texts=_examples(texts, fids)))
+    return out
+
+
+def _examples(texts: pd.DataFrame, fids: set[str]) -> dict[str, str]:
+    mine = texts[texts["firm_id"].astype(str).isin(fids)]
+    first = mine.drop_duplicates("firm_id", keep="last")
+    return {str(f): str(t)[:300] for f, t in zip(first["firm_id"], first["text"], strict=False)}
