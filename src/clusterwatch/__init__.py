@@ -26,7 +26,32 @@ def demo_path() -> Path:
     return Path(str(resources.files("clusterwatch") / "data" / "demo" / "sbir_demo_awards.csv.gz"))
 
 
+#: Analyses re-exported at the top level, imported on first use (they load numba, scikit-learn or igraph).
+_LAZY = {
+    "find_candidates": "clusterwatch.candidates",
+    "CandidateResult": "clusterwatch.candidates",
+    "analyse_regions": "clusterwatch.analysis.regional",
+    "firms_to_regions": "clusterwatch.analysis.regional",
+    "regional_table": "clusterwatch.analysis.regional",
+    "kd": "clusterwatch.analysis.space",
+    "bernoulli_scan": "clusterwatch.analysis.space",
+    "hotspots": "clusterwatch.analysis.space",
+    "discover_activities": "clusterwatch.analysis.text",
+    "build_graph": "clusterwatch.analysis.network",
+    "analyse_network": "clusterwatch.analysis.network",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'clusterwatch' has no attribute {name!r}")
+
+
 __all__ = [
+    "CandidateResult",
     "DEFAULT_WORKSPACE",
     "ClusterwatchError",
     "IngestReport",
@@ -38,6 +63,16 @@ __all__ = [
     "Workspace",
     "WorkspaceError",
     "__version__",
+    "analyse_network",
+    "analyse_regions",
+    "bernoulli_scan",
+    "build_graph",
     "demo_path",
+    "discover_activities",
+    "find_candidates",
+    "firms_to_regions",
+    "hotspots",
+    "kd",
     "read_firms",
+    "regional_table",
 ]

@@ -186,7 +186,9 @@ def demo(
     """Run the main job on the bundled demo data (a real regional slice of SBIR awards).
 
     Ingests the demo (753 Massachusetts SBIR firms, 1983-2002, with award abstracts) into OUT/clusterwatch.duckdb,
-    runs `clusterwatch scan` as of the data's last date and writes the candidates and report.html to OUT.
+    runs `clusterwatch scan` as of the data's last date and writes the candidates and report.html to OUT. A
+    regional register of 753 firms is small, so windows may hold up to 30 % of the firms (scan's default, 10 %, is
+    sized for registers of tens of thousands) and p-values come from 9,999 replicates.
     """
     from clusterwatch import demo_path
     from clusterwatch.commands.scan import scan
@@ -194,7 +196,7 @@ def demo(
     out.mkdir(parents=True, exist_ok=True)
     scan(sources=[Path(demo_path())], format="sbir-awards", column=None, workspace=out / "clusterwatch.duckdb",
          postcodes=None, geocode_table=None, crs=None, country=None, code_system=None, date_format=None, out=out,
-         as_of=None, recent_years=5, min_firms=8, max_radius_km=25.0, max_population=0.1, permutations=9999,
+         as_of=None, recent_years=5, min_firms=8, max_radius_km=25.0, max_population=0.3, permutations=9999,
          alpha=0.05, no_text=False, seed=seed)
     console.print(f"Demo report: {out / 'report.html'}  (open it in a browser; it works offline)")
 
