@@ -12,7 +12,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from clusterwatch.cli import WorkspaceOpt, app, console
-from clusterwatch.errors import InputError, OptionError
+from clusterwatch.commands._common import code_system_of, located_firms
+from clusterwatch.errors import OptionError
 
 if TYPE_CHECKING:
     from clusterwatch.analysis.space import BernoulliScanResult
@@ -32,35 +33,6 @@ JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", help="Worker thread
 SchedulerOpt = Annotated[
     str, typer.Option(help="Where replicates run: threads, processes, serial or tcp://host:port (Dask).")
 ]
-
-
-def _load_firms(workspace: Path, as_of: str | None, dataset: list[str] | None) -> pd.DataFrame:
-    from clusterwatch.io.workspace import Workspace
-
-    if not workspace.exists():
-        raise InputError("no such workspace; run `clusterwatch ingest` first", path=str(workspace))
-    with Workspace(workspace, read_only=True) as ws:
-        firms = ws.firms(as_of=as_of, datasets=dataset)
-    located = firms["lat"].notna() & firms["lon"].notna()
-    if not located.all():
-        console.print(f"note — {int((~located).sum()):,} firms without coordinates left out")
-        firms = firms[located]
-    if firms.empty:
-        raise InputError("the workspace holds no located firms for this selection", path=str(workspace))
-    return firms.reset_index(drop=True)
-
-
-def _code_system(firms: pd.DataFrame, code_system: str | None) -> str:
-    systems = sorted({str(s) for s in firms.loc[firms["code"].notna(), "code_system"].dropna().unique()})
-    if code_system is not None:
-        if code_system not in systems:
-            raise OptionError(f"--code-system {code_system!r}: the firms' code systems are "
-                              f"{', '.join(systems) or 'none'}")
-        return code_system
-    if len(systems) != 1:
-        raise OptionError("give --code-system: the firms carry codes of "
-                          + (f"several systems ({', '.join(systems)})" if systems else "no system"))
-    return systems[0]
 
 
 def _level(code: str, system: str) -> str | int:
@@ -85,7 +57,7 @@ def _activity(firms: pd.DataFrame, codes: list[str], code_system: str | None) ->
     """Firms having any of ``codes`` (at each code's own level), and a label naming the activity."""
     from clusterwatch import codes as cw_codes
 
-    system = _code_system(firms, code_system)
+    system = code_system_of(firms, code_system)
     every = _firm_codes(firms, system)
     mask = np.zeros(len(firms), dtype=bool)
     names = []
@@ -130,7 +102,7 @@ def hotspots(
     from clusterwatch.report.hotspots import write_hotspots
     from clusterwatch.stats import resolve_seed
 
-    firms = _load_firms(workspace, as_of, dataset)
+    firms = located_firms(workspace, as_of, dataset, minimum=1)
     if code:
         mask, label = _activity(firms, code, code_system)
         if not mask.any():
@@ -213,13 +185,13 @@ def scan_space(
         raise OptionError("give either --code (one activity) or --by LEVEL (every activity at a code level)")
     if min_firms < 1:
         raise OptionError(f"--min-firms must be at least 1, got {min_firms}")
-    firms = _load_firms(workspace, as_of, dataset)
+    firms = located_firms(workspace, as_of, dataset, minimum=1)
     activities: dict[str, np.ndarray] = {}
     if code:
         mask, label = _activity(firms, code, code_system)
         activities[label] = mask
     else:
-        system = _code_system(firms, code_system)
+        system = code_system_of(firms, code_system)
         by_text = by or ""
         level: str | int = int(by_text) if by_text.isdigit() else by_text
         every = _firm_codes(firms, system)

@@ -13,39 +13,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from clusterwatch.cli import WorkspaceOpt, app, console
-from clusterwatch.errors import InputError, OptionError
+from clusterwatch.commands._common import code_system_of, located_firms
+from clusterwatch.errors import OptionError
 
 if TYPE_CHECKING:
     from clusterwatch.analysis.space.kd import KdResult
-
-
-def _located_firms(workspace: Path, as_of: str | None, datasets: list[str] | None) -> pd.DataFrame:
-    from clusterwatch.io.workspace import Workspace
-
-    if not workspace.exists():
-        raise InputError("no such workspace; run `clusterwatch ingest` first", path=str(workspace))
-    with Workspace(workspace, read_only=True) as ws:
-        firms = ws.firms(as_of=as_of, datasets=datasets)
-    located = firms["lat"].notna() & firms["lon"].notna()
-    if not located.all():
-        console.print(f"note — {int((~located).sum()):,} firms without coordinates left out")
-    firms = firms[located].reset_index(drop=True)
-    if len(firms) < 4:
-        raise InputError(f"the workspace holds {len(firms)} located firms for this selection", path=str(workspace))
-    return firms
-
-
-def _code_system(firms: pd.DataFrame, code_system: str | None) -> str:
-    systems = sorted({str(s) for s in firms.loc[firms["code"].notna(), "code_system"].dropna().unique()})
-    if code_system is not None:
-        if code_system not in systems:
-            raise OptionError(f"--code-system {code_system!r}: the firms' code systems are "
-                              f"{', '.join(systems) or 'none'}")
-        return code_system
-    if len(systems) != 1:
-        raise OptionError("give --code-system: the firms carry codes of "
-                          + (f"several systems ({', '.join(systems)})" if systems else "no system"))
-    return systems[0]
 
 
 def _prefix_mask(codes: pd.Series, prefix: str, system: str) -> np.ndarray:
@@ -102,7 +74,7 @@ def _activities(firms: pd.DataFrame, code: list[str] | None, code_system: str | 
     if cluster is not None:
         mask, label = _cluster_mask(firms, cluster)
         return {label: mask}
-    system = _code_system(firms, code_system)
+    system = code_system_of(firms, code_system)
     own = firms["code"].astype("string").where(firms["code_system"].astype("string") == system)
     if code:
         mask = np.zeros(len(firms), dtype=bool)
@@ -182,7 +154,7 @@ def localise(
 
     if min_firms < 3:
         raise OptionError(f"--min-firms must be at least 3, got {min_firms}")
-    firms = _located_firms(workspace, as_of, dataset)
+    firms = located_firms(workspace, as_of, dataset, minimum=4)
     activities = _activities(firms, code, code_system, cluster, by, min_firms)
     base = resolve_seed(seed).entropy
     seeds = np.random.SeedSequence(base).generate_state(len(activities), dtype=np.uint32) if by else [base]
