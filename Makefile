@@ -34,6 +34,7 @@ bench: install
 	$(BIN)/python bench/bench_scan.py
 	$(BIN)/python bench/bench_hotspots.py
 	$(BIN)/python bench/bench_text.py
+	$(BIN)/python bench/bench_candidates.py
 
 clean:
 	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache
