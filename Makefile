@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python bench/bench_hotspots.py
 	$(BIN)/python bench/bench_text.py
 	$(BIN)/python bench/bench_candidates.py
+	$(BIN)/python bench/bench_scan_job.py
 
 clean:
 	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache
