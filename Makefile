@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python bench/bench_text.py
 	$(BIN)/python bench/bench_candidates.py
 	$(BIN)/python bench/bench_scan_job.py
+	$(BIN)/python bench/bench_scan_text.py
 
 clean:
 	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -16,6 +16,7 @@ import pandas as pd
 
 from clusterwatch.codes import code_title, naics_to_cluster, truncate
 from clusterwatch.codes.clusters import benchmark_clusters
+from clusterwatch.errors import ClusterwatchError
 
 __all__ = ["Activity", "code_activities", "firm_texts", "text_activities"]
 
@@ -173,7 +174,10 @@ def text_activities(firms: pd.DataFrame, texts: pd.DataFrame, *, min_firms: int 
     try:
         from clusterwatch.analysis.text import discover_activities
 
-        result = discover_activities(texts, min_firms=min_firms, as_of=as_of, rng=rng)
+        # undated texts (profiles such as DSBS capabilities) count as known at as_of; dated ones only up to it
+        if as_of is not None and "date" in texts.columns:
+            texts = texts[texts["date"].isna() | (texts["date"] <= pd.Timestamp(as_of))]
+        result = discover_activities(texts, min_firms=min_firms, as_of=None, rng=rng)
         acts, assign = result.activities, result.assignments
         out = []
         for row in acts.itertuples(index=False):
@@ -190,8 +194,9 @@ def text_activities(firms: pd.DataFrame, texts: pd.DataFrame, *, min_firms: int 
                                 code_coverage=coverage, top_codes=top, unclassified=bool(row.unclassified),
                                 texts=_examples(texts, set(fids))))
         return out, str(result.method)
-    except Exception:  # noqa: BLE001 - the text package is optional and still being written: fall back
-        return _keyword_activities(ids, texts, min_firms), "keywords (fallback)"
+    except (ImportError, ClusterwatchError) as exc:  # text extra missing, or too few texts: say why
+        reason = " ".join(str(exc).split())[:160]
+        return _keyword_activities(ids, texts, min_firms), f"keywords (fallback: {type(exc).__name__}: {reason})"
 
 
 _STOP = frozenset([
