@@ -20,15 +20,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import resource
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from _memory import StagePeak, peak_bytes, rss_bytes  # bench/_memory.py (scripts run from bench/)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CLUSTERWATCH_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -39,41 +39,6 @@ TARGET_PEAK_GIB = 2.0
 TODAY = dt.date(2026, 11, 27)
 
 
-def _rss_bytes() -> int:
-    """Current resident memory of this process (Linux /proc; ru_maxrss elsewhere)."""
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return _peak_bytes()
-
-
-def _peak_bytes() -> int:
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return int(peak) if sys.platform == "darwin" else int(peak) * 1024
-
-
-class StagePeak:
-    """Samples resident memory every 10 ms in a thread: the peak within each stage, not only overall."""
-
-    def __init__(self) -> None:
-        self.peak = _rss_bytes()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.01):
-            self.peak = max(self.peak, _rss_bytes())
-
-    def reset(self) -> None:
-        self.peak = _rss_bytes()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 @contextmanager
 def stage(name: str, sampler: StagePeak, timings: dict[str, tuple[float, int]]) -> Iterator[None]:
     """Time a stage and record the peak memory sampled during it."""
@@ -81,7 +46,7 @@ def stage(name: str, sampler: StagePeak, timings: dict[str, tuple[float, int]]) 
     t0 = time.perf_counter()
     yield
     seconds = time.perf_counter() - t0
-    timings[name] = (seconds, max(sampler.peak, _rss_bytes()))
+    timings[name] = (seconds, max(sampler.peak, rss_bytes()))
 
 
 def run(path: str, *, store: bool, workdir: str) -> tuple[Any, dict[str, tuple[float, int]]]:
@@ -129,7 +94,7 @@ def main() -> int:
     if not os.path.exists(args.parquet):
         print(f"file not found: {args.parquet}", file=sys.stderr)
         return 2
-    base = _rss_bytes()
+    base = rss_bytes()
     with tempfile.TemporaryDirectory(prefix="cw-bench-ppp-") as tmp:
 
         def go() -> tuple[Any, dict[str, tuple[float, int]]]:
@@ -141,7 +106,7 @@ def main() -> int:
 
     report = result.report.sources[0]
     total = sum(s for s, _ in timings.values())
-    peak = max(_peak_bytes(), *(p for _, p in timings.values()))
+    peak = max(peak_bytes(), *(p for _, p in timings.values()))
     gib = 2**30
     print(f"file           {args.parquet}")
     print(f"rows read      {report.rows_read:>12,}" + ("" if report.rows_read == EXPECTED_ROWS else

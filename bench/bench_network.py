@@ -28,9 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,38 +36,11 @@ from contextlib import contextmanager
 import numpy as np
 import pandas as pd
 
+from _memory import StagePeak  # bench/_memory.py (scripts run from bench/)
+
 TARGET_SECONDS = 60.0
 KINDS = np.array(["firm", "university", "research", "public", "other"])
 KIND_SHARES = np.array([0.48, 0.17, 0.17, 0.08, 0.10])
-
-
-def _rss_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024
-
-
-class StagePeak:
-    """Samples resident memory every 10 ms in a thread: the peak within each stage."""
-
-    def __init__(self) -> None:
-        self.peak = _rss_bytes()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.01):
-            self.peak = max(self.peak, _rss_bytes())
-
-    def reset(self) -> None:
-        self.peak = _rss_bytes()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 @contextmanager
