@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pandas as pd
@@ -20,6 +20,9 @@ import pandas as pd
 from clusterwatch.errors import WorkspaceError
 from clusterwatch.io.ingest import IngestResult
 from clusterwatch.schema import ACTIVITY_COLUMNS, FIRM_COLUMNS, RELATION_COLUMNS, Column
+
+if TYPE_CHECKING:
+    from clusterwatch.analysis.text.embed import EmbeddingCache
 
 DEFAULT_WORKSPACE = "clusterwatch.duckdb"
 SCHEMA_VERSION = 1
@@ -64,6 +67,7 @@ class Workspace:
 
     def __init__(self, path: str | os.PathLike[str] = DEFAULT_WORKSPACE, *, read_only: bool = False) -> None:
         self.path = Path(path)
+        self.read_only = read_only
         if read_only and not self.path.exists():
             raise WorkspaceError(f"workspace {self.path} does not exist; create it with `clusterwatch ingest`")
         try:
@@ -92,6 +96,13 @@ class Workspace:
     def close(self) -> None:
         """Close the connection."""
         self._con.close()
+
+    def embedding_cache(self) -> EmbeddingCache:
+        """The workspace's cache of text embeddings (table ``embeddings``), for
+        :func:`clusterwatch.analysis.text.embed_texts`."""
+        from clusterwatch.analysis.text.embed import EmbeddingCache
+
+        return EmbeddingCache(self._con, read_only=self.read_only)
 
     @property
     def rejected_path(self) -> Path:
