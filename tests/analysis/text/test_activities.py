@@ -13,9 +13,17 @@ from clusterwatch.analysis.text import (
     class_tfidf,
     code_fit,
     default_n_activities,
-    discover_activities,
 )
+from clusterwatch.analysis.text import discover_activities as _discover
 from clusterwatch.errors import InputError, OptionError
+
+
+
+def discover_activities(*args, **kwargs) -> ActivityResult:  # type: ignore[no-untyped-def]
+    """These tests check the TF-IDF + SVD fallback: the method is pinned (tests of embeddings are elsewhere)."""
+    kwargs.setdefault("method", "tfidf-svd-kmeans")
+    return _discover(*args, **kwargs)
+
 
 DRONES = [
     "Drone inspection of wind turbines with autonomous unmanned aerial vehicles",
@@ -211,8 +219,10 @@ def test_class_tfidf_matches_a_hand_computation() -> None:
 
 def test_bad_parameters_are_refused() -> None:
     texts = corpus()
-    with pytest.raises(OptionError, match="not built yet"):
-        discover_activities(texts, method="embedding-kmeans")
+    with pytest.raises(OptionError, match="n_broad"):
+        discover_activities(texts, n_broad=0)
+    with pytest.raises(OptionError, match="recent_years"):
+        discover_activities(texts, recent_years=0)
     with pytest.raises(OptionError, match="tfidf-svd-kmeans"):
         discover_activities(texts, method="bertopic")
     with pytest.raises(OptionError, match="n_activities"):

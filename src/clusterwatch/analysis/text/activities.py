@@ -1,16 +1,26 @@
 """Text-derived activities: groups of firms doing related work, found in their own words.
 
-The firm-level fit concatenates each firm's texts into one document, turns the documents into TF-IDF vectors,
-reduces them with a truncated SVD (latent semantic analysis), L2-normalises them and groups them by k-means; the
-groups are labelled by class-based TF-IDF keywords (as in BERTopic). Each text is then placed in the fitted space
-and given the nearest activity, so that dated texts say when a firm turned to a kind of work.
+Two ways to turn texts into vectors, named in every output (``method``):
+
+* ``"embedding-kmeans"`` (the ``text`` extra): every text is embedded with a sentence-embedding model that ships in
+  a Python package (all-MiniLM-L6-v2, see :mod:`clusterwatch.analysis.text.embed`), cached by model and text hash;
+  a firm's vector is the normalised mean of its texts' vectors.
+* ``"tfidf-svd-kmeans"`` (the fallback, always available): each firm's texts are concatenated into one document,
+  turned into TF-IDF vectors and reduced by a truncated SVD (latent semantic analysis).
+
+Firm vectors are L2-normalised and grouped by k-means (the fine level); the fine activities are grouped again by
+Ward's hierarchical clustering of their centroids (the broad level), so every fine activity sits in one broad one.
+Groups are labelled by class-based TF-IDF keywords (as in BERTopic) and their most central text. Each text is then
+placed at its nearest fine activity, so that dated texts say when a firm turned to a kind of work: the activity's
+share of texts per year, a Mann–Kendall trend and whether it appeared only recently.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -19,6 +29,7 @@ import scipy.sparse as sp
 
 from clusterwatch._optional import import_optional
 from clusterwatch.analysis.text.codefit import code_fit, firm_codes
+from clusterwatch.analysis.text.embed import DEFAULT_MODEL, Embeddings, embed_texts, embedding_available
 from clusterwatch.analysis.text.labels import class_tfidf, top_terms
 from clusterwatch.errors import InputError, OptionError
 from clusterwatch.stats import resolve_seed
@@ -31,13 +42,23 @@ SBIR_STOP_WORDS: tuple[str, ...] = (
     "described", "awardee", "provided", "applicant", "abstract", "sbir", "feasibility", "results", "using", "use",
 )
 
-#: Methods of :func:`discover_activities`; only the first is built so far.
-METHODS: tuple[str, ...] = ("tfidf-svd-kmeans", "embedding-kmeans")
+#: Methods of :func:`discover_activities`: ``"auto"`` is ``"embedding-kmeans"`` when the ``text`` extra is
+#: installed, else ``"tfidf-svd-kmeans"``.
+METHODS: tuple[str, ...] = ("auto", "embedding-kmeans", "tfidf-svd-kmeans")
 
 #: Firms (and texts) whose cosine similarity to their activity's centroid is below this are outliers (``-1``): in
 #: the 100-dimensional LSA space of a broad corpus, members of a coherent group sit at 0.3 to 0.9 from its centroid,
-#: and texts below 0.2 share little more than boilerplate with it.
+#: and texts below 0.2 share little more than boilerplate with it. (TF-IDF + SVD method.)
 OUTLIER_BELOW: float = 0.2
+
+#: The same for sentence embeddings (all-MiniLM-L6-v2): unrelated texts sit at cosine 0 to 0.2 from each other and
+#: from a group's centroid, members of a coherent group at 0.4 to 0.8; below 0.25 a text shares no more than its
+#: genre with the group.
+EMBEDDING_OUTLIER_BELOW: float = 0.25
+
+#: Default number of recent years (ending at ``as_of``, or at the last dated text) in which an activity counts as
+#: ``new`` when it first appears there.
+RECENT_YEARS: int = 5
 
 #: Up to this many firms the SVD is exact (eigen-decomposition of the firms' Gram matrix); above it, randomized.
 EXACT_SVD_UP_TO: int = 2_000
@@ -55,26 +76,50 @@ class ActivityResult:
     Attributes
     ----------
     activities
-        One row per activity: ``activity_id`` (``"T01"``, ``"T02"`` …, numbered by number of firms, largest first;
-        the same for the same input and seed), ``label`` (top 3 c-TF-IDF keywords, ``" / "``-joined), ``keywords``
-        (top 10, ``"; "``-joined), ``n_firms``, ``n_texts`` (texts placed in it), ``first_period`` (year of its first
-        dated text; NA when undated), ``representative`` (its text most similar to the centroid, first 200
-        characters), ``code_coverage``, ``code_entropy``, ``code_capture``, ``dominant_code``, ``top_codes``,
-        ``n_coded``, ``unclassified`` (see :func:`~clusterwatch.analysis.text.codefit.code_fit`), ``method``.
+        One row per fine activity: ``activity_id`` (``"T01"``, ``"T02"`` …, numbered by number of firms, largest
+        first; the same for the same input and seed), ``label`` (top 3 c-TF-IDF keywords, ``" / "``-joined),
+        ``keywords`` (top 10, ``"; "``-joined), ``n_firms``, ``n_texts`` (texts placed in it), ``first_period``
+        (year of its first dated text; NA when undated), ``representative`` (its text most similar to the centroid,
+        first 200 characters), ``broad_id`` and ``broad_label`` (the broad activity holding it);
+        novelty: ``trend`` (``"increasing"``, ``"decreasing"``, ``"none"``; NA without dated texts), ``trend_tau``,
+        ``trend_p`` (Mann–Kendall test on its share of the dated texts per year, from its first year on),
+        ``recent_share`` (share of its dated texts in the recent window), ``new`` (first dated text inside the
+        recent window); code fit (a) ``code_coverage``, ``code_entropy``, ``code_capture``, ``dominant_code``,
+        ``top_codes``, ``n_coded``, ``unclassified_by_codes`` (see
+        :func:`~clusterwatch.analysis.text.codefit.code_fit`); code fit (b) ``best_code``, ``best_system``,
+        ``best_title``, ``title_similarity``, ``top_titles``, ``unclassified_by_titles`` (see
+        :func:`~clusterwatch.analysis.text.semantic.semantic_fit`); ``unclassified`` (either flag); ``method``.
     assignments
-        ``firm_id``, ``activity_id``, ``score`` (cosine similarity to the centroid) of every firm in an activity;
-        outlier firms are left out.
+        ``firm_id``, ``activity_id``, ``score`` (cosine similarity to the centroid), ``broad_id`` of every firm in
+        an activity; outlier firms are left out.
     text_assignments
         One row per text used: ``row`` (the text's index label in the input), ``firm_id``, ``activity_id`` (``"-1"``
         for an outlier text), ``score``, ``date``; ``dataset`` when the input has it.
+    broad
+        One row per broad activity: ``broad_id`` (``"B01"`` …, largest first), ``label``, ``keywords``, ``n_firms``,
+        ``n_texts``, ``first_period``, ``n_activities`` (fine activities in it), ``activity_ids``.
+    periods
+        Long table of the dated texts: ``activity_id``, ``period`` (year), ``n_texts``, ``share`` (of all dated
+        texts used that year, outlier texts included in the denominator); every year from the first to the last
+        dated text, zeros included.
     method
-        ``"tfidf-svd-kmeans"``.
+        ``"embedding-kmeans"`` or ``"tfidf-svd-kmeans"``.
+    model
+        The embedding model id (e.g. ``"all-MiniLM-L6-v2@128"``), or ``"tfidf-svd"``.
+    embedding
+        What the embedding step did (cache hits, texts embedded, seconds, device), or ``None`` for TF-IDF.
     n_activities
         The number of k-means groups fitted (before small ones were merged into the outliers).
+    n_broad
+        The number of broad activities.
     min_firms, min_score, as_of
         The parameters used.
+    recent_from
+        First year of the recent window (``None`` without dated texts).
+    code_systems
+        Code systems whose titles the semantic fit compared with.
     n_dimensions
-        SVD dimensions used.
+        Vector dimensions (SVD dimensions, or the embedding size).
     n_texts_used, n_texts_dropped
         Texts used; texts left out (empty, or undated or dated after ``as_of`` when it is given).
     seed
@@ -84,11 +129,18 @@ class ActivityResult:
     activities: pd.DataFrame
     assignments: pd.DataFrame
     text_assignments: pd.DataFrame
+    broad: pd.DataFrame
+    periods: pd.DataFrame
     method: str
+    model: str
+    embedding: Embeddings | None
     n_activities: int
+    n_broad: int
     min_firms: int
     min_score: float
     as_of: pd.Timestamp | None
+    recent_from: int | None
+    code_systems: tuple[str, ...]
     n_dimensions: int
     n_texts_used: int
     n_texts_dropped: int
@@ -98,9 +150,36 @@ class ActivityResult:
         """The activities table (a copy)."""
         return self.activities.copy()
 
+    def new_activities(self) -> pd.DataFrame:
+        """Activities that first appear in the recent window, or whose share of texts is increasing."""
+        table = self.activities
+        return table[table["new"].fillna(False) | (table["trend"] == "increasing")].copy()
+
+
+def resolve_method(method: str, model: str = DEFAULT_MODEL) -> str:
+    """The method ``"auto"`` stands for here: embeddings when the ``text`` extra is installed, else TF-IDF.
+
+    Examples
+    --------
+    >>> resolve_method("tfidf-svd-kmeans")
+    'tfidf-svd-kmeans'
+    >>> resolve_method("auto") in ("embedding-kmeans", "tfidf-svd-kmeans")
+    True
+    """
+    if method not in METHODS:
+        raise OptionError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
+    if method == "auto":
+        return "embedding-kmeans" if embedding_available(model) else "tfidf-svd-kmeans"
+    return method
+
+
+def _is_int(value: object, low: int) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int | np.integer) and int(value) >= low
+
 
 def _validate(
-    texts: pd.DataFrame, n_activities: int | None, min_firms: int, min_score: float, method: str
+    texts: pd.DataFrame, n_activities: int | None, min_firms: int, min_score: float | None, method: str,
+    n_broad: int | None, recent_years: int,
 ) -> None:
     if not isinstance(texts, pd.DataFrame):
         raise OptionError(f"texts must be a pandas DataFrame, got {type(texts).__name__}")
@@ -109,17 +188,17 @@ def _validate(
         raise InputError(f"texts lack the column(s) {', '.join(missing)}; they have {', '.join(map(str, texts))}")
     if method not in METHODS:
         raise OptionError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
-    if method != "tfidf-svd-kmeans":
-        raise OptionError(
-            f"method {method!r} (sentence embeddings) is not built yet; use method='tfidf-svd-kmeans'"
-        )
-    if n_activities is not None and (
-        isinstance(n_activities, bool) or not isinstance(n_activities, int | np.integer) or n_activities < 2
-    ):
+    if n_activities is not None and not _is_int(n_activities, 2):
         raise OptionError(f"n_activities must be None or an int >= 2, got {n_activities!r}")
-    if isinstance(min_firms, bool) or not isinstance(min_firms, int | np.integer) or min_firms < 1:
+    if n_broad is not None and not _is_int(n_broad, 1):
+        raise OptionError(f"n_broad must be None or an int >= 1, got {n_broad!r}")
+    if not _is_int(min_firms, 1):
         raise OptionError(f"min_firms must be an int >= 1, got {min_firms!r}")
-    if not isinstance(min_score, int | float) or not -1.0 <= float(min_score) < 1.0:
+    if not _is_int(recent_years, 1):
+        raise OptionError(f"recent_years must be an int >= 1, got {recent_years!r}")
+    if min_score is not None and (
+        isinstance(min_score, bool) or not isinstance(min_score, int | float) or not -1.0 <= float(min_score) < 1.0
+    ):
         raise OptionError(f"min_score must be a number in [-1, 1), got {min_score!r}")
 
 
@@ -169,6 +248,119 @@ def _exact_components(matrix: sp.csr_matrix, dims: int) -> np.ndarray:
     return components * np.where(signs == 0, 1.0, signs)[:, None]
 
 
+def default_n_broad(n_fine: int) -> int:
+    """The number of broad activities: :math:`\\sqrt{2k}` of the ``k`` fine ones, rounded, at least 1.
+
+    Examples
+    --------
+    >>> default_n_broad(60), default_n_broad(19), default_n_broad(2)
+    (11, 6, 2)
+    """
+    return int(max(1, min(n_fine, round(math.sqrt(2 * n_fine)))))
+
+
+def _tfidf_space(
+    counts: sp.csr_matrix, n_firms: int, n_dimensions: int, random_state: int, sk_decomp: Any, sk_text: Any
+) -> tuple[Any, np.ndarray | None, np.ndarray, int]:
+    """TF-IDF + SVD of the firm documents: (tfidf transformer, SVD components or None, firm vectors, dims)."""
+    tfidf = sk_text.TfidfTransformer(sublinear_tf=True)
+    firm_tfidf = tfidf.fit_transform(counts)
+    dims = int(min(n_dimensions, counts.shape[1] - 1, n_firms - 1))
+    components = None
+    if dims >= 2:
+        if n_firms <= EXACT_SVD_UP_TO:
+            components = _exact_components(firm_tfidf, dims)
+        else:
+            svd = sk_decomp.TruncatedSVD(n_components=dims, random_state=random_state)
+            svd.fit(firm_tfidf)
+            components = svd.components_
+        vectors = _normalise(np.asarray(firm_tfidf @ components.T))
+    else:
+        dims = counts.shape[1]
+        vectors = _normalise(firm_tfidf.toarray())
+    return tfidf, components, vectors, dims
+
+
+def _firm_means(text_vectors: np.ndarray, firm_index: np.ndarray, n_firms: int) -> np.ndarray:
+    """The normalised mean of each firm's text vectors (``firm_index`` gives each text's firm position)."""
+    indicator = sp.csr_matrix(
+        (np.ones(len(firm_index), dtype=np.float32), (firm_index, np.arange(len(firm_index)))),
+        shape=(n_firms, len(firm_index)),
+    )
+    return _normalise(np.asarray(indicator @ text_vectors, dtype=np.float64))
+
+
+def _broad_groups(centroids: np.ndarray, sizes: np.ndarray, n_broad: int) -> np.ndarray:
+    """Broad group (0-based) of each fine activity: Ward clustering of the fine centroids, cut at ``n_broad``."""
+    k = len(centroids)
+    if n_broad >= k:
+        return np.arange(k)
+    if n_broad == 1:
+        return np.zeros(k, dtype=int)
+    import scipy.cluster.hierarchy as hierarchy
+
+    tree = hierarchy.linkage(centroids, method="ward")
+    return hierarchy.fcluster(tree, t=n_broad, criterion="maxclust").astype(int) - 1
+
+
+def _novelty(
+    text_assignments: pd.DataFrame, ids: np.ndarray, as_of: pd.Timestamp | None, recent_years: int
+) -> tuple[pd.DataFrame, pd.DataFrame, int | None]:
+    """Per-year shares, Mann–Kendall trends and recency of each activity (dated texts only)."""
+    from clusterwatch.analysis.time import mann_kendall
+
+    dated = text_assignments.dropna(subset=["date"])
+    columns = {"trend": pd.Series(pd.NA, index=ids, dtype="string"), "trend_tau": np.nan, "trend_p": np.nan,
+               "recent_share": np.nan, "new": False}
+    novelty = pd.DataFrame(columns, index=pd.Index(ids, name="activity_id"))
+    empty = pd.DataFrame({"activity_id": pd.Series(dtype=object), "period": pd.Series(dtype=int),
+                          "n_texts": pd.Series(dtype=int), "share": pd.Series(dtype=float)})
+    if dated.empty:
+        return novelty, empty, None
+    years = pd.to_datetime(dated["date"]).dt.year.to_numpy()
+    first_year, last_year = int(years.min()), int(years.max())
+    if as_of is not None:
+        last_year = max(last_year, as_of.year)
+    span = np.arange(first_year, last_year + 1)
+    recent_from = last_year - recent_years + 1
+    totals = np.bincount(years - first_year, minlength=len(span)).astype(float)
+    position = {a: i for i, a in enumerate(ids)}
+    group = np.array([position.get(a, -1) for a in dated["activity_id"].to_numpy()])
+    placed = group >= 0
+    counts = np.zeros((len(ids), len(span)))
+    np.add.at(counts, (group[placed], years[placed] - first_year), 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.where(totals > 0, counts / np.where(totals > 0, totals, 1.0), 0.0)
+    periods = pd.DataFrame(
+        {
+            "activity_id": np.repeat(ids, len(span)),
+            "period": np.tile(span, len(ids)),
+            "n_texts": counts.ravel().astype(int),
+            "share": shares.ravel(),
+        }
+    )
+    has_texts = counts.sum(axis=1) > 0
+    first_index = np.where(has_texts, np.argmax(counts > 0, axis=1), len(span))
+    in_recent = span >= recent_from
+    for i, activity in enumerate(ids):
+        if not has_texts[i]:
+            continue
+        novelty.loc[activity, "recent_share"] = counts[i, in_recent].sum() / counts[i].sum()
+        novelty.loc[activity, "new"] = bool(span[first_index[i]] >= recent_from)
+        # the trend runs over the years with texts in the corpus, from the activity's first year on
+        window = (np.arange(len(span)) >= first_index[i]) & (totals > 0)
+        series = shares[i, window]
+        if len(series) >= 3:
+            test = mann_kendall(series)
+            novelty.loc[activity, "trend"] = str(test.trend[0])
+            novelty.loc[activity, "trend_tau"] = float(test.tau[0])
+            novelty.loc[activity, "trend_p"] = float(test.p[0])
+        else:
+            novelty.loc[activity, "trend"] = "none"
+    novelty["new"] = novelty["new"].astype(bool)
+    return novelty, periods, recent_from
+
+
 def discover_activities(
     texts: pd.DataFrame,
     n_activities: int | None = None,
@@ -176,22 +368,31 @@ def discover_activities(
     as_of: str | pd.Timestamp | None = None,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     *,
-    method: str = "tfidf-svd-kmeans",
-    min_score: float = OUTLIER_BELOW,
+    method: str = "auto",
+    model: str = DEFAULT_MODEL,
+    cache: Any = None,
+    max_tokens: int = 128,
+    device: str = "auto",
+    progress: Callable[[int, int], None] | None = None,
+    n_broad: int | None = None,
+    recent_years: int = RECENT_YEARS,
+    code_systems: Sequence[str] = ("naics", "nace2", "uksic2007"),
+    min_score: float | None = None,
     n_dimensions: int = 100,
     max_features: int = 50_000,
     extra_stop_words: Sequence[str] = (),
 ) -> ActivityResult:
-    """Group firms into activities by what their texts say, label them, and tell how official codes fit them.
+    """Group firms into activities by what their texts say, label them, date them, and tell how codes fit them.
 
     Parameters
     ----------
     texts
         One row per text: ``firm_id``, ``text``; optionally ``date`` (datetime64), ``code`` (the firm's official
-        code, for the code fit) and ``dataset`` (passed through to ``text_assignments``). Empty texts are ignored.
+        code, for code fit (a)) and ``dataset`` (passed through to ``text_assignments``). Empty texts are ignored.
         Not changed.
     n_activities
-        Number of k-means groups; ``None`` chooses :func:`default_n_activities` of the number of firms.
+        Number of k-means groups at the fine level; ``None`` chooses :func:`default_n_activities` of the number of
+        firms.
     min_firms
         Activities with fewer firms are merged into the outliers.
     as_of
@@ -200,19 +401,35 @@ def discover_activities(
     rng
         Seed (see :func:`clusterwatch.stats.resolve_seed`); stored in the result.
     method
-        ``"tfidf-svd-kmeans"``: TF-IDF (English stop words, sublinear tf, unigrams and bigrams, terms in at least 2
-        and at most half of the firms), truncated SVD, L2 normalisation, k-means. ``"embedding-kmeans"`` (sentence
-        embeddings) is reserved for the ``text`` extra and not built yet.
+        ``"auto"`` (default): ``"embedding-kmeans"`` when the ``text`` extra is installed, else
+        ``"tfidf-svd-kmeans"``. ``"embedding-kmeans"``: sentence embeddings of every text
+        (:func:`~clusterwatch.analysis.text.embed.embed_texts`), firm vector = normalised mean. ``"tfidf-svd-kmeans"``:
+        TF-IDF (English stop words, sublinear tf, unigrams and bigrams, terms in at least 2 and at most half of the
+        firms) of each firm's concatenated texts, truncated SVD. Both then L2-normalise and run k-means.
+    model, cache, max_tokens, device, progress
+        For the embeddings (see :func:`~clusterwatch.analysis.text.embed.embed_texts`): the model (packaged name or
+        a local sentence-transformers folder — a multilingual model for texts not in English), the cache (a
+        workspace, a cache file), word pieces kept per text, ``"auto"``/``"cpu"``/``"cuda"``, and a
+        ``progress(done, total)`` callable.
+    n_broad
+        Number of broad activities (Ward clustering of the fine centroids); ``None`` chooses
+        :func:`default_n_broad`.
+    recent_years
+        Length of the recent window, ending at ``as_of`` (or the last dated text): an activity whose first dated
+        text falls in it is ``new``.
+    code_systems
+        Code systems whose titles the semantic code fit compares each activity with (``"naics"``, ``"nace2"``,
+        ``"uksic2007"``, ``"sn2007"``); empty to skip it.
     min_score
-        Firms and texts whose cosine similarity to the nearest centroid is below it are outliers
-        (default :data:`OUTLIER_BELOW`).
+        Firms and texts whose cosine similarity to the nearest centroid is below it are outliers (default
+        :data:`EMBEDDING_OUTLIER_BELOW` for embeddings, :data:`OUTLIER_BELOW` for TF-IDF).
     n_dimensions
-        SVD dimensions (fewer when the vocabulary or the number of firms is smaller).
+        SVD dimensions (TF-IDF; fewer when the vocabulary or the number of firms is smaller).
     max_features
-        Largest vocabulary kept (the most frequent terms).
+        Largest vocabulary kept (the most frequent terms), for TF-IDF and for the c-TF-IDF labels.
     extra_stop_words
-        Words to ignore besides scikit-learn's English stop words: a source's boilerplate (for SBIR abstracts, for
-        example ``"phase"``, ``"proposed"``, ``"program"``), which otherwise turns up in labels.
+        Words to ignore besides scikit-learn's English stop words: a source's boilerplate (for SBIR abstracts
+        :data:`SBIR_STOP_WORDS`), which otherwise turns up in labels (and, for TF-IDF, in the vectors).
 
     Returns
     -------
@@ -225,18 +442,20 @@ def discover_activities(
     InputError
         When a column is missing, or the texts are too few or too alike to group.
     MissingDependencyError
-        When scikit-learn is not installed.
+        When scikit-learn is not installed, or ``method="embedding-kmeans"`` without the ``text`` extra.
 
     Notes
     -----
     In the spirit of Nesta's bottom-up industrial taxonomy (Gerard et al. 2021) and Hoberg & Phillips' text-based
-    industries, with LSA vectors in place of sentence embeddings, and one resolution (k) per call: call it with
-    different ``n_activities`` for broad and fine groupings. Labels are c-TF-IDF keywords (Grootendorst 2022).
+    industries. Labels are c-TF-IDF keywords (Grootendorst 2022). Differences from BERTopic: k-means in the full
+    embedding space instead of UMAP + HDBSCAN (reproducible for a seed, every firm gets a group unless it is far
+    from all of them; ``bench/bench_activities.py`` compares both on SBIR), and firms, not texts, are clustered.
 
     References
     ----------
     Hoberg, G., & Phillips, G. (2016). Text-based network industries and endogenous product differentiation.
     Journal of Political Economy, 124(5), 1423–1465.
+    Gerard, J., et al. (2021). A bottom-up industrial taxonomy for the UK. Nesta / ESCoE.
     Grootendorst, M. (2022). BERTopic: Neural topic modeling with a class-based TF-IDF procedure. arXiv:2203.05794.
     Deerwester, S., et al. (1990). Indexing by latent semantic analysis. JASIS, 41(6), 391–407.
 
@@ -247,11 +466,23 @@ def discover_activities(
     ...           "yeast": "yeast protein gene assay enzyme"}
     >>> rows = [(f"{k}{i}", f"{v} {w}") for k, v in themes.items() for i, w in enumerate(v.split() * 2)]
     >>> texts = pd.DataFrame(rows, columns=["firm_id", "text"])
-    >>> result = discover_activities(texts, n_activities=2, min_firms=2, rng=1)
+    >>> result = discover_activities(texts, n_activities=2, min_firms=2, rng=1, method="tfidf-svd-kmeans",
+    ...                              code_systems=())
     >>> sorted(result.activities["n_firms"].tolist()), result.method
     ([10, 10], 'tfidf-svd-kmeans')
     """
-    _validate(texts, n_activities, min_firms, min_score, method)
+    _validate(texts, n_activities, min_firms, min_score, method, n_broad, recent_years)
+    if isinstance(extra_stop_words, str):
+        raise OptionError(f"extra_stop_words must be a list of words, not the string {extra_stop_words!r}")
+    if isinstance(code_systems, str):
+        code_systems = (code_systems,)
+    code_systems = tuple(code_systems)
+    method = resolve_method(method, model)
+    if method == "embedding-kmeans" and not embedding_available(model):
+        import_optional("sentence_transformers", extra="text")  # raises MissingDependencyError with the hint
+        raise OptionError(f"the embedding model {model!r} is not available")
+    if min_score is None:
+        min_score = EMBEDDING_OUTLIER_BELOW if method == "embedding-kmeans" else OUTLIER_BELOW
     cutoff = None if as_of is None else pd.Timestamp(as_of)
     seed = resolve_seed(rng)
     used = _select(texts, cutoff)
@@ -267,8 +498,6 @@ def discover_activities(
     if k > len(firms):
         raise OptionError(f"n_activities={k} is more than the {len(firms)} firms with texts")
 
-    if isinstance(extra_stop_words, str):
-        raise OptionError(f"extra_stop_words must be a list of words, not the string {extra_stop_words!r}")
     stop_words = sorted(sk_text.ENGLISH_STOP_WORDS | {str(word).lower() for word in extra_stop_words})
     counter = sk_text.CountVectorizer(
         stop_words=stop_words, ngram_range=(1, 2), min_df=2, max_df=0.5, max_features=max_features,
@@ -278,28 +507,29 @@ def discover_activities(
         counts = counter.fit_transform(firm_docs.to_numpy())
     except ValueError as exc:  # no term is left after the document-frequency cuts
         raise InputError(f"the texts share too few words to group ({exc})") from exc
-    tfidf = sk_text.TfidfTransformer(sublinear_tf=True)
-    firm_tfidf = tfidf.fit_transform(counts)
     random_state = int(seed.generator().integers(0, 2**31 - 1))
-    dims = int(min(n_dimensions, counts.shape[1] - 1, len(firms) - 1))
-    components = None
-    if dims >= 2:
-        if len(firms) <= EXACT_SVD_UP_TO:
-            components = _exact_components(firm_tfidf, dims)
-        else:
-            svd = sk_decomp.TruncatedSVD(n_components=dims, random_state=random_state)
-            svd.fit(firm_tfidf)
-            components = svd.components_
-        vectors = _normalise(np.asarray(firm_tfidf @ components.T))
+
+    embedding: Embeddings | None = None
+    if method == "embedding-kmeans":
+        embedding = embed_texts(used["text"].to_numpy(), model, cache=cache, max_tokens=max_tokens, device=device,
+                                progress=progress)
+        text_vectors = embedding.vectors.astype(np.float64)
+        firm_position = pd.Index(firms).get_indexer(used["firm_id"].to_numpy(dtype=object))
+        vectors = _firm_means(embedding.vectors, firm_position, len(firms))
+        dims = int(vectors.shape[1])
+        model_name = embedding.model
+        tfidf, components = None, None
     else:
-        dims = counts.shape[1]
-        vectors = _normalise(firm_tfidf.toarray())
+        tfidf, components, vectors, dims = _tfidf_space(counts, len(firms), n_dimensions, random_state, sk_decomp,
+                                                        sk_text)
+        model_name = "tfidf-svd"
+
     if len(firms) > MINIBATCH_ABOVE:
-        model = sk_cluster.MiniBatchKMeans(n_clusters=k, n_init=4, random_state=random_state, batch_size=4096)
+        kmeans = sk_cluster.MiniBatchKMeans(n_clusters=k, n_init=4, random_state=random_state, batch_size=4096)
     else:
-        model = sk_cluster.KMeans(n_clusters=k, n_init=4, random_state=random_state)
-    groups = model.fit_predict(vectors)
-    centroids = _normalise(model.cluster_centers_)
+        kmeans = sk_cluster.KMeans(n_clusters=k, n_init=4, random_state=random_state)
+    groups = kmeans.fit_predict(vectors)
+    centroids = _normalise(kmeans.cluster_centers_)
     firm_score = np.einsum("ij,ij->i", vectors, centroids[groups])
     groups = np.where(firm_score >= min_score, groups, -1)
 
@@ -317,18 +547,35 @@ def discover_activities(
     kept_centroids = centroids[kept]
 
     # every text placed in the fitted space, at its nearest kept activity
-    text_vectors = tfidf.transform(counter.transform(used["text"].to_numpy()))
-    text_vectors = _normalise(
-        np.asarray(text_vectors @ components.T) if components is not None else text_vectors.toarray()
-    )
+    if tfidf is not None:
+        text_tfidf = tfidf.transform(counter.transform(used["text"].to_numpy()))
+        text_vectors = _normalise(
+            np.asarray(text_tfidf @ components.T) if components is not None else text_tfidf.toarray()
+        )
     similarity = text_vectors @ kept_centroids.T
     text_group = similarity.argmax(axis=1)
     text_score = similarity[np.arange(len(text_group)), text_group]
     text_group = np.where(text_score >= min_score, text_group, -1)
 
+    # broad level: Ward clustering of the fine centroids, numbered by firms (largest first)
+    b = default_n_broad(len(kept)) if n_broad is None else min(int(n_broad), len(kept))
+    raw_broad = _broad_groups(kept_centroids, sizes[kept], b)
+    broad_firms = np.bincount(raw_broad, weights=sizes[kept].astype(float))
+    broad_order = sorted(range(raw_broad.max() + 1), key=lambda g: (-broad_firms[g], int(np.argmax(raw_broad == g))))
+    broad_rank = np.empty(len(broad_order), dtype=int)
+    broad_rank[broad_order] = np.arange(len(broad_order))
+    fine_to_broad = broad_rank[raw_broad]
+    bwidth = max(2, len(str(len(broad_order))))
+    broad_ids = np.array([f"B{i + 1:0{bwidth}d}" for i in range(len(broad_order))], dtype=object)
+
     in_activity = firm_group >= 0
     assignments = pd.DataFrame(
-        {"firm_id": firms[in_activity], "activity_id": ids[firm_group[in_activity]], "score": firm_score[in_activity]}
+        {
+            "firm_id": firms[in_activity],
+            "activity_id": ids[firm_group[in_activity]],
+            "score": firm_score[in_activity],
+            "broad_id": broad_ids[fine_to_broad[firm_group[in_activity]]],
+        }
     )
     assignments["firm_id"] = assignments["firm_id"].astype("string")
     text_assignments = pd.DataFrame(
@@ -343,28 +590,95 @@ def discover_activities(
     if "dataset" in used:
         text_assignments["dataset"] = used["dataset"].to_numpy()
 
-    weights = class_tfidf(counts.tocsr(), firm_group, len(kept))
-    keywords = top_terms(weights, counter.get_feature_names_out(), 10)
+    terms = counter.get_feature_names_out()
+    keywords = top_terms(class_tfidf(counts.tocsr(), firm_group, len(kept)), terms, 10)
     activities = _activity_table(ids, keywords, assignments, text_assignments, used)
+    activities["broad_id"] = broad_ids[fine_to_broad]
+
+    firm_broad = np.where(firm_group >= 0, fine_to_broad[np.maximum(firm_group, 0)], -1)
+    broad_keywords = top_terms(class_tfidf(counts.tocsr(), firm_broad, len(broad_ids)), terms, 10)
+    broad_table = _broad_table(broad_ids, broad_keywords, activities)
+    activities["broad_label"] = activities["broad_id"].map(broad_table.set_index("broad_id")["label"])
+
+    novelty, periods, recent_from = _novelty(text_assignments, ids, cutoff, int(recent_years))
+    activities = activities.join(novelty, on="activity_id")
+
     codes = firm_codes(used) if "code" in used else pd.Series(dtype="string")
     fit = code_fit(assignments, codes).reindex(ids)
+    fit = fit.rename(columns={"unclassified": "unclassified_by_codes"})
     activities = activities.join(fit, on="activity_id")
     activities["n_coded"] = activities["n_coded"].fillna(0).astype(int)
-    activities["unclassified"] = activities["unclassified"].fillna(False).astype(bool)
+    activities["unclassified_by_codes"] = activities["unclassified_by_codes"].fillna(False).astype(bool)
+
+    semantic = _semantic_fit(method, code_systems, kept_centroids, model, cache, max_tokens, device,
+                             counter, tfidf, components)
+    semantic.index = activities.index
+    activities = pd.concat([activities, semantic], axis=1)
+    activities["unclassified"] = activities["unclassified_by_codes"] | activities["unclassified_by_titles"]
     activities["method"] = method
     return ActivityResult(
         activities=activities,
         assignments=assignments,
         text_assignments=text_assignments,
+        broad=broad_table,
+        periods=periods,
         method=method,
+        model=model_name,
+        embedding=embedding,
         n_activities=k,
+        n_broad=len(broad_ids),
         min_firms=int(min_firms),
         min_score=float(min_score),
         as_of=cutoff,
+        recent_from=recent_from,
+        code_systems=code_systems,
         n_dimensions=dims,
         n_texts_used=len(used),
         n_texts_dropped=len(texts) - len(used),
         seed=seed.entropy,
+    )
+
+
+def _semantic_fit(
+    method: str, code_systems: tuple[str, ...], centroids: np.ndarray, model: str, cache: Any, max_tokens: int,
+    device: str, counter: Any, tfidf: Any, components: np.ndarray | None,
+) -> pd.DataFrame:
+    """Code fit (b) of every fine activity: its centroid against the code titles, in the same vector space."""
+    columns = ["best_code", "best_system", "best_title", "title_similarity", "top_titles", "unclassified_by_titles"]
+    if not code_systems:
+        out = pd.DataFrame({c: pd.Series(pd.NA, index=range(len(centroids)), dtype="string") for c in columns[:3]})
+        out["title_similarity"] = np.nan
+        out["top_titles"] = ""
+        out["unclassified_by_titles"] = False
+        return out
+    from clusterwatch.analysis.text.semantic import (
+        SEMANTIC_UNCLASSIFIED_BELOW,
+        embedding_encoder,
+        lsa_encoder,
+        semantic_fit,
+    )
+
+    if method == "embedding-kmeans":
+        encode = embedding_encoder(model, cache=cache, max_tokens=max_tokens)
+    else:
+        encode = lsa_encoder(counter, tfidf, components)
+    fit = semantic_fit(centroids, encode, systems=code_systems, threshold=SEMANTIC_UNCLASSIFIED_BELOW[method])
+    return fit[columns].reset_index(drop=True)
+
+
+def _broad_table(broad_ids: np.ndarray, keywords: list[list[str]], activities: pd.DataFrame) -> pd.DataFrame:
+    grouped = activities.groupby("broad_id", sort=True)
+    return pd.DataFrame(
+        {
+            "broad_id": broad_ids,
+            "label": [" / ".join(words[:3]) for words in keywords],
+            "keywords": ["; ".join(words) for words in keywords],
+            "n_firms": grouped["n_firms"].sum().reindex(broad_ids).to_numpy(dtype=int),
+            "n_texts": grouped["n_texts"].sum().reindex(broad_ids).to_numpy(dtype=int),
+            "first_period": pd.array(grouped["first_period"].min().reindex(broad_ids).to_numpy(), dtype="Int64"),
+            "n_activities": grouped.size().reindex(broad_ids).to_numpy(dtype=int),
+            "activity_ids": grouped["activity_id"].agg("; ".join).reindex(broad_ids).to_numpy(),
+        }
     )
 
 

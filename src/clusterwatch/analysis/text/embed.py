@@ -124,7 +124,7 @@ def _model_folder(model: str) -> Path:
     if model in PACKAGED_MODELS:
         package, folder = PACKAGED_MODELS[model]
         module = import_optional(package, extra="text")
-        return Path(module.__file__).resolve().parent / folder
+        return Path(str(module.__file__)).resolve().parent / folder
     path = Path(model).expanduser()
     if not path.is_dir():
         raise OptionError(
@@ -219,7 +219,9 @@ class EmbeddingCache:
     def __init__(self, target: duckdb.DuckDBPyConnection | str | os.PathLike[str], *, read_only: bool = False):
         self._own = not isinstance(target, duckdb.DuckDBPyConnection)
         try:
-            self._con = duckdb.connect(str(target)) if self._own else target
+            self._con: duckdb.DuckDBPyConnection = (
+                target if isinstance(target, duckdb.DuckDBPyConnection) else duckdb.connect(str(target))
+            )
         except duckdb.Error as exc:
             raise WorkspaceError(f"cannot open the embedding cache {target}: {str(exc).splitlines()[0]}") from exc
         self.read_only = read_only
