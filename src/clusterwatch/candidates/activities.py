@@ -155,11 +155,13 @@ def firm_texts(firms: pd.DataFrame, activities: pd.DataFrame | None) -> pd.DataF
 
 
 def text_activities(firms: pd.DataFrame, texts: pd.DataFrame, *, min_firms: int = 8,
-                    as_of: pd.Timestamp | None = None, rng: int | None = None) -> tuple[list[Activity], str]:
+                    as_of: pd.Timestamp | None = None, rng: int | None = None, method: str = "tfidf-svd-kmeans",
+                    cache: Any = None) -> tuple[list[Activity], str]:
     """Activities discovered in the firms' texts.
 
-    Uses :func:`clusterwatch.analysis.text.discover_activities` (TF-IDF, SVD, k-means) when that package is
-    installed and works on the texts; otherwise a documented fallback: every distinctive word used by at least
+    Uses :func:`clusterwatch.analysis.text.discover_activities` (``method``: TF-IDF, SVD, k-means by default;
+    sentence embeddings with ``"auto"`` / ``"embedding-kmeans"``, cached in ``cache``) when it works on the texts;
+    otherwise a documented fallback: every distinctive word used by at least
     ``min_firms`` firms and by at most 15 % of them is an activity (the 60 most used such words).
 
     Returns
@@ -177,7 +179,7 @@ def text_activities(firms: pd.DataFrame, texts: pd.DataFrame, *, min_firms: int 
         # undated texts (profiles such as DSBS capabilities) count as known at as_of; dated ones only up to it
         if as_of is not None and "date" in texts.columns:
             texts = texts[texts["date"].isna() | (texts["date"] <= pd.Timestamp(as_of))]
-        result = discover_activities(texts, min_firms=min_firms, as_of=None, rng=rng)
+        result = discover_activities(texts, min_firms=min_firms, as_of=None, rng=rng, method=method, cache=cache)
         acts, assign = result.activities, result.assignments
         out = []
         for row in acts.itertuples(index=False):
@@ -193,7 +195,8 @@ def text_activities(firms: pd.DataFrame, texts: pd.DataFrame, *, min_firms: int 
             out.append(Activity(f"text:{row.activity_id}", "text", str(row.label), members, keywords=keywords,
                                 code_coverage=coverage, top_codes=top, unclassified=bool(row.unclassified),
                                 texts=_examples(texts, set(fids))))
-        return out, str(result.method)
+        named = f"{result.method} ({result.model})" if result.method == "embedding-kmeans" else str(result.method)
+        return out, named
     except (ImportError, ClusterwatchError) as exc:  # text extra missing, or too few texts: say why
         reason = " ".join(str(exc).split())[:160]
         return _keyword_activities(ids, texts, min_firms), f"keywords (fallback: {type(exc).__name__}: {reason})"

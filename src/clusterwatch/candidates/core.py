@@ -138,6 +138,8 @@ def find_candidates(
     kd_max_firms: int = 500,
     kd_permutations: int = 99,
     use_text: bool = True,
+    text_method: str = "tfidf-svd-kmeans",
+    text_cache: Any = None,
     rng: int | np.random.Generator | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> CandidateResult:
@@ -168,6 +170,11 @@ def find_candidates(
         Optional activities table (``firm_id, date, title, text``), e.g. SBIR awards with abstracts.
     as_of
         The date of the analysis; default the latest founding or activity date.
+    text_method, text_cache
+        How text activities are found (``method`` and ``cache`` of
+        :func:`clusterwatch.analysis.text.discover_activities`): TF-IDF + SVD by default (fast, no model);
+        ``"auto"`` or ``"embedding-kmeans"`` for sentence embeddings, cached in ``text_cache`` (a workspace or a
+        cache file) when given.
     rng
         Seed; every Monte Carlo step draws from children of it, so the same seed gives the same result.
     progress
@@ -221,10 +228,11 @@ def find_candidates(
     tell("activities from codes", 0, 4)
     acts = code_activities(firms, min_firms=min_firms)
     texts = firm_texts(firms, activities)
-    text_method = "none"
+    requested_text_method, text_method = text_method, "none"
     if use_text and not texts.empty:
         tell("activities from texts", 1, 4)
-        found, text_method = text_activities(firms, texts, min_firms=min_firms, as_of=as_of_ts, rng=text_seed)
+        found, text_method = text_activities(firms, texts, min_firms=min_firms, as_of=as_of_ts, rng=text_seed,
+                                             method=requested_text_method, cache=text_cache)
         acts += found
     acts = [a for a in acts if a.members.sum() >= min_firms]
 

@@ -59,6 +59,11 @@ def scan(
     ] = 999,
     alpha: Annotated[float, typer.Option(help="False-discovery rate across all clusters tested.")] = 0.05,
     no_text: Annotated[bool, typer.Option("--no-text", help="Skip text-derived activities.")] = False,
+    text_method: Annotated[
+        str,
+        typer.Option("--text-method", help="Text activities: tfidf-svd-kmeans (fast), embedding-kmeans or auto "
+                     "(sentence embeddings, cached in the workspace)."),
+    ] = "tfidf-svd-kmeans",
     seed: Annotated[int | None, typer.Option(help="Random seed (default: drawn and reported).")] = None,
 ) -> None:
     """Find cluster candidates: activities (codes, texts) concentrated in a place, ranked, with their evidence.
@@ -69,11 +74,15 @@ def scan(
     candidates.geojson, activities.csv and report.html to --out.
     """
     from clusterwatch import __version__
+    from clusterwatch.analysis.text.activities import METHODS as TEXT_METHODS
     from clusterwatch.candidates import find_candidates
+    from clusterwatch.errors import OptionError
     from clusterwatch.io.workspace import Workspace
     from clusterwatch.report.scan import candidates_geojson, write_scan_html
     from clusterwatch.stats import resolve_seed
 
+    if text_method not in TEXT_METHODS:
+        raise OptionError(f"--text-method must be one of {', '.join(TEXT_METHODS)}; got {text_method!r}")
     run_seed = resolve_seed(seed)
     with _progress() as progress:
         task = progress.add_task("starting", total=6)
@@ -104,6 +113,7 @@ def scan(
         found = find_candidates(firms, activities, as_of=as_of, recent_years=recent_years, min_firms=min_firms,
                                 max_radius_km=max_radius_km or None, max_population=max_population,
                                 permutations=permutations, alpha=alpha, use_text=not no_text,
+                                text_method=text_method, text_cache=str(workspace),
                                 rng=run_seed.entropy, progress=on_step)
         progress.update(task, description=f"writing {out}", completed=5)
         out.mkdir(parents=True, exist_ok=True)
