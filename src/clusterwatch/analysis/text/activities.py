@@ -82,7 +82,7 @@ class ActivityResult:
         (year of its first dated text; NA when undated), ``representative`` (its text most similar to the centroid,
         first 200 characters), ``broad_id`` and ``broad_label`` (the broad activity holding it);
         novelty: ``trend`` (``"increasing"``, ``"decreasing"``, ``"none"``; NA without dated texts), ``trend_tau``,
-        ``trend_p`` (Mann–Kendall test on its share of the dated texts per year, from its first year on),
+        ``trend_p`` (Mann–Kendall test on its share of the dated texts per year, over every year with dated texts),
         ``recent_share`` (share of its dated texts in the recent window), ``new`` (first dated text inside the
         recent window); code fit (a) ``code_coverage``, ``code_entropy``, ``code_capture``, ``dominant_code``,
         ``top_codes``, ``n_coded``, ``unclassified_by_codes`` (see
@@ -347,9 +347,8 @@ def _novelty(
             continue
         novelty.loc[activity, "recent_share"] = counts[i, in_recent].sum() / counts[i].sum()
         novelty.loc[activity, "new"] = bool(span[first_index[i]] >= recent_from)
-        # the trend runs over the years with texts in the corpus, from the activity's first year on
-        window = (np.arange(len(span)) >= first_index[i]) & (totals > 0)
-        series = shares[i, window]
+        # the trend runs over every year with dated texts in the corpus (before its first text the share is 0)
+        series = shares[i, totals > 0]
         if len(series) >= 3:
             test = mann_kendall(series)
             novelty.loc[activity, "trend"] = str(test.trend[0])
