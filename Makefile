@@ -1,5 +1,7 @@
 # clusterwatch: set-up, demo, tests, benchmarks. Everything installs into .venv from the project's own files.
 PYTHON ?= python3
+# the CPU build of PyTorch for the text extra (pip takes it from the machine's wheel folder; override as needed)
+TORCH ?= torch==2.13.0
 VENV ?= .venv
 BIN := $(VENV)/bin
 
@@ -10,7 +12,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]' '$(TORCH)'
 	touch $@
 
 demo: install
@@ -24,6 +26,7 @@ test: lint
 	$(BIN)/pytest
 
 bench: install
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]' '$(TORCH)'
 	$(BIN)/python bench/bench_ingest_ppp.py
 	$(BIN)/python bench/bench_ingest_companies_house.py
 	$(BIN)/python bench/bench_regions.py

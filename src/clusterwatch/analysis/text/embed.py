@@ -186,7 +186,15 @@ def _load(model: str, device: str) -> Any:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         st = import_optional("sentence_transformers", extra="text")
+        try:  # transformers' own "Loading weights" bar and notices would clutter the console
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
+            hf_logging.set_verbosity_error()
+        except ImportError:  # pragma: no cover - transformers always comes with sentence-transformers
+            pass
         try:
             _MODELS[key] = st.SentenceTransformer(str(folder), device=device, local_files_only=True)
         except TypeError:  # older sentence-transformers without local_files_only
