@@ -172,3 +172,22 @@ def test_bad_embedding_options() -> None:
     with pytest.raises(OptionError, match="method"):
         resolve_method("bertopic")
     assert resolve_method("auto") == "embedding-kmeans"
+
+
+def test_auto_falls_back_to_tfidf_without_the_text_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    import clusterwatch.analysis.text.activities as module
+    from clusterwatch.errors import MissingDependencyError
+
+    monkeypatch.setattr(module, "embedding_available", lambda model=None: False)
+    result = discover_activities(corpus(), n_activities=3, min_firms=3, rng=4, code_systems=())
+    assert result.method == "tfidf-svd-kmeans" and result.model == "tfidf-svd" and result.embedding is None
+    assert (result.activities["method"] == "tfidf-svd-kmeans").all()
+
+    def missing(name: str, *, extra: str) -> None:
+        raise MissingDependencyError(f"{name} is needed; install clusterwatch[{extra}]")
+
+    monkeypatch.setattr(module, "import_optional", missing)
+    with pytest.raises(MissingDependencyError, match="text"):
+        discover_activities(corpus(), n_activities=3, method="embedding-kmeans")
+    with pytest.raises(OptionError, match="unknown model"):
+        discover_activities(corpus(), n_activities=3, method="embedding-kmeans", model="/no/such/folder")

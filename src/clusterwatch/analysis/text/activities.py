@@ -29,7 +29,13 @@ import scipy.sparse as sp
 
 from clusterwatch._optional import import_optional
 from clusterwatch.analysis.text.codefit import code_fit, firm_codes
-from clusterwatch.analysis.text.embed import DEFAULT_MODEL, Embeddings, embed_texts, embedding_available
+from clusterwatch.analysis.text.embed import (
+    DEFAULT_MODEL,
+    Embeddings,
+    _model_folder,
+    embed_texts,
+    embedding_available,
+)
 from clusterwatch.analysis.text.labels import class_tfidf, top_terms
 from clusterwatch.errors import InputError, OptionError
 from clusterwatch.stats import resolve_seed
@@ -478,8 +484,8 @@ def discover_activities(
     code_systems = tuple(code_systems)
     method = resolve_method(method, model)
     if method == "embedding-kmeans" and not embedding_available(model):
-        import_optional("sentence_transformers", extra="text")  # raises MissingDependencyError with the hint
-        raise OptionError(f"the embedding model {model!r} is not available")
+        _model_folder(model)  # an unknown model: OptionError; its package missing: MissingDependencyError
+        import_optional("sentence_transformers", extra="text")  # MissingDependencyError with the install hint
     if min_score is None:
         min_score = EMBEDDING_OUTLIER_BELOW if method == "embedding-kmeans" else OUTLIER_BELOW
     cutoff = None if as_of is None else pd.Timestamp(as_of)
