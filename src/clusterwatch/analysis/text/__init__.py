@@ -1,9 +1,14 @@
 """Text-derived activities: what firms do, in their own words, and how well official codes capture it.
 
-* :func:`discover_activities` — TF-IDF + SVD (LSA) vectors of firms' texts, k-means groups, c-TF-IDF labels,
-  outliers, per-text placement, and the code fit of each activity (:class:`ActivityResult`).
+* :func:`discover_activities` — sentence embeddings (or the TF-IDF + SVD fallback) of firms' texts, k-means groups
+  at a fine and a broad level, c-TF-IDF labels, outliers, per-text placement, novelty over time and the code fit of
+  each activity (:class:`ActivityResult`).
+* :func:`~clusterwatch.analysis.text.embed.embed_texts` — embeddings from the packaged all-MiniLM-L6-v2, cached by
+  model and text hash.
 * :func:`class_tfidf` — BERTopic's class-based TF-IDF.
-* :func:`code_fit` — how official codes spread over activities.
+* :func:`code_fit` — code fit (a): how the official codes of an activity's firms spread over it.
+* :func:`semantic_fit` — code fit (b): how close an activity comes to the nearest official code title.
+* :func:`~clusterwatch.analysis.text.agreement.code_agreement` — agreement of activities and codes over firms.
 """
 
 from clusterwatch.analysis.text.activities import (
@@ -16,15 +21,27 @@ from clusterwatch.analysis.text.activities import (
 )
 from clusterwatch.analysis.text.codefit import UNCLASSIFIED_BELOW, code_fit
 from clusterwatch.analysis.text.labels import class_tfidf
+from clusterwatch.analysis.text.semantic import (
+    SEMANTIC_UNCLASSIFIED_BELOW,
+    embedding_encoder,
+    lsa_encoder,
+    semantic_fit,
+    title_table,
+)
 
 __all__ = [
     "METHODS",
     "OUTLIER_BELOW",
     "SBIR_STOP_WORDS",
+    "SEMANTIC_UNCLASSIFIED_BELOW",
     "UNCLASSIFIED_BELOW",
     "ActivityResult",
     "class_tfidf",
     "code_fit",
     "default_n_activities",
     "discover_activities",
+    "embedding_encoder",
+    "lsa_encoder",
+    "semantic_fit",
+    "title_table",
 ]
