@@ -1,0 +1,336 @@
+"""``clusterwatch activities``: what firms do, in their own words — text-derived activities, broad and fine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import pandas as pd
+import typer
+from rich import box
+from rich.markup import escape
+from rich.progress import TaskID
+from rich.table import Table
+
+from clusterwatch.cli import _parse_columns, _progress, app, console
+from clusterwatch.errors import InputError, OptionError
+
+if TYPE_CHECKING:
+    from clusterwatch.analysis.text import ActivityResult
+
+#: Values of ``--method``.
+METHOD_CHOICES: tuple[str, ...] = ("auto", "embedding-kmeans", "tfidf-svd-kmeans")
+
+#: Values of ``--preset``: ``auto`` applies ``sbir`` when every source is an SBIR format.
+PRESETS: tuple[str, ...] = ("auto", "none", "sbir")
+
+#: Activities listed in the printed summary.
+SHOWN = 15
+
+
+def _words(value: str | None, option: str) -> list[str]:
+    """The comma-separated items of an option, stripped; an option given but empty is an error."""
+    if value is None:
+        return []
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    if not items:
+        raise OptionError(f"{option} {value!r}: give comma-separated values")
+    return items
+
+
+def _check_options(method: str, preset: str, n_activities: int | None, n_broad: int | None, min_firms: int,
+                   recent_years: int, code_systems: list[str], as_of: str | None, device: str
+                   ) -> pd.Timestamp | None:
+    """Validate the options that do not need the data; return ``--as-of`` as a timestamp."""
+    from clusterwatch.analysis.text.semantic import SEMANTIC_SYSTEMS
+
+    if method not in METHOD_CHOICES:
+        raise OptionError(f"--method {method!r}: one of {', '.join(METHOD_CHOICES)}")
+    if preset not in PRESETS:
+        raise OptionError(f"--preset {preset!r}: one of {', '.join(PRESETS)}")
+    if n_activities is not None and n_activities < 2:
+        raise OptionError(f"--n-activities must be at least 2; got {n_activities}")
+    if n_broad is not None and (n_broad < 1 or (n_activities is not None and n_broad >= n_activities)):
+        raise OptionError(f"--n-broad must be at least 1 and fewer than --n-activities; got {n_broad}")
+    if min_firms < 1:
+        raise OptionError(f"--min-firms must be at least 1; got {min_firms}")
+    if recent_years < 1:
+        raise OptionError(f"--recent-years must be at least 1; got {recent_years}")
+    if device not in ("auto", "cpu", "cuda") and not (device.startswith("cuda:") and device[5:].isdigit()):
+        raise OptionError(f"--device {device!r}: auto, cpu, cuda or cuda:N")
+    allowed = (*SEMANTIC_SYSTEMS, "sn2007", "none")
+    unknown = [s for s in code_systems if s not in allowed]
+    if unknown:
+        raise OptionError(f"--code-systems: unknown {', '.join(unknown)}; one or more of {', '.join(allowed)}")
+    if "none" in code_systems and len(code_systems) > 1:
+        raise OptionError("--code-systems none cannot be combined with code systems")
+    if as_of is None:
+        return None
+    try:
+        return pd.Timestamp(as_of)
+    except (ValueError, TypeError):
+        raise OptionError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _read_sources(sources: list[Path], formats: list[str], columns: dict[str, str]
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Firms and activities of the source files (one format for all, or one per file), and what was read."""
+    from clusterwatch.io.ingest import read_firms
+
+    if len(formats) > 1 and len(formats) != len(sources):
+        raise OptionError(f"give --format once (for every file) or once per file; got {len(formats)} formats "
+                          f"for {len(sources)} files")
+    pairs = list(zip(sources, formats if len(formats) > 1 else [formats[0] if formats else "generic"] * len(sources),
+                     strict=True))
+    firms, activities, read = [], [], []
+    for path, fmt in pairs:
+        result = read_firms(str(path), format=fmt, columns=columns)
+        firms.append(result.firms)
+        activities.append(result.activities)
+        report = result.report.sources[0]
+        rejected = "; ".join(f"{k}: {v:,}" for k, v in report.rejected_by_reason.items())
+        read.append(f"{path.name} ({fmt}): {report.firms:,} firms, {report.activities:,} texts/awards"
+                    + (f"; rejected {report.rejected:,} rows ({rejected})" if report.rejected else ""))
+    return (pd.concat(firms, ignore_index=True), pd.concat(activities, ignore_index=True), read)
+
+
+def _known_on(firms: pd.DataFrame, activities: pd.DataFrame, as_of: pd.Timestamp | None
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """As :meth:`Workspace.firms` and :meth:`Workspace.activities` select them: what was known on ``as_of``."""
+    if as_of is None:
+        return firms, activities
+    founded = pd.to_datetime(firms["founded"])
+    dissolved = pd.to_datetime(firms["dissolved"])
+    alive = (founded.isna() | (founded <= as_of)) & (dissolved.isna() | (dissolved > as_of))
+    dated = pd.to_datetime(activities["date"])
+    return firms[alive].reset_index(drop=True), activities[dated.notna() & (dated <= as_of)].reset_index(drop=True)
+
+
+def _texts(firms: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
+    """The texts to group, as ``clusterwatch scan`` builds them: descriptions and activity texts of the firms.
+
+    Firms known only from their activities (SBIR abstracts carry no firm table) are added by id, so that their
+    texts count.
+    """
+    from clusterwatch.candidates.activities import firm_texts
+
+    known = set(firms["firm_id"].astype(str)) if len(firms) else set()
+    extra = sorted(set(activities["firm_id"].dropna().astype(str)) - known) if len(activities) else []
+    if extra:
+        firms = pd.concat([firms, pd.DataFrame({"firm_id": pd.array(extra, dtype="string")})], ignore_index=True)
+    if firms.empty:
+        return pd.DataFrame(columns=["firm_id", "text", "date", "code"])
+    return firm_texts(firms, activities)
+
+
+@app.command()
+def activities(
+    sources: Annotated[
+        list[Path] | None, typer.Argument(help="Source files (none: read --workspace, default clusterwatch.duckdb).")
+    ] = None,
+    format: Annotated[
+        list[str] | None,
+        typer.Option("--format", "-f", help="Source format (see `clusterwatch formats`): once, or once per file."),
+    ] = None,
+    column: Annotated[
+        list[str] | None, typer.Option("--column", "-c", help="Map a column: canonical=SOURCE_COLUMN (repeatable).")
+    ] = None,
+    workspace: Annotated[
+        Path | None, typer.Option("--workspace", "-w", help="Workspace file (DuckDB) instead of source files.")
+    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV files and activities.html.")] = Path(
+        "activities-out"),
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Use only what was known on this date (YYYY-MM-DD).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (default: drawn and reported).")] = None,
+    method: Annotated[
+        str, typer.Option(help="auto (embeddings when installed), embedding-kmeans or tfidf-svd-kmeans.")
+    ] = "auto",
+    model: Annotated[
+        str | None,
+        typer.Option(help="Embedding model: the packaged all-MiniLM-L6-v2, or the folder of a local "
+                          "sentence-transformers model (a multilingual one for non-English texts)."),
+    ] = None,
+    n_activities: Annotated[
+        int | None, typer.Option("--n-activities", help="Fine activities (default: chosen from the data).")
+    ] = None,
+    n_broad: Annotated[
+        int | None, typer.Option("--n-broad", help="Broad groups (default: chosen from the data).")
+    ] = None,
+    min_firms: Annotated[int, typer.Option("--min-firms", help="Fewest firms an activity needs.")] = 5,
+    code_systems: Annotated[
+        str | None,
+        typer.Option("--code-systems",
+                     help="Code titles the activities are compared with, comma-separated: naics, nace2, uksic2007 "
+                          "(sn2007 means nace2), or none (default: the firms' systems, else all three; none for "
+                          "Norwegian SN2007 firms: give nace2 with a multilingual --model)."),
+    ] = None,
+    stop_words: Annotated[
+        str | None, typer.Option("--stop-words", help="Extra words to leave out of labels, comma-separated.")
+    ] = None,
+    preset: Annotated[
+        str, typer.Option(help="Stop-word preset: sbir (proposal boilerplate), none, or auto (sbir for SBIR data).")
+    ] = "auto",
+    cache: Annotated[
+        Path | None,
+        typer.Option(help="Embedding cache file (DuckDB) when no workspace is used; with --workspace its own cache."),
+    ] = None,
+    recent_years: Annotated[
+        int, typer.Option("--recent-years", help="Years before --as-of (or the last date) counted as recent.")
+    ] = 5,
+    device: Annotated[str, typer.Option(help="Where embeddings run: auto, cpu, cuda.")] = "auto",
+) -> None:
+    """Find activities in firms' texts (descriptions, award abstracts, project summaries): broad and fine groups.
+
+    Reads SOURCE files (as `clusterwatch scan` does) or the workspace, groups the firms by what their texts say
+    (sentence embeddings, or the TF-IDF fallback), labels the groups, measures their trend over time and how well
+    official codes and code titles describe them, and writes activities.csv, broad_activities.csv,
+    firm_activities.csv, text_activities.csv, activity_periods.csv and an offline activities.html to --out.
+    """
+    from clusterwatch.analysis.text import SBIR_STOP_WORDS, discover_activities
+    from clusterwatch.analysis.text.embed import DEFAULT_MODEL
+    from clusterwatch.report.activities import write_activities
+    from clusterwatch.stats import resolve_seed
+
+    systems = _words(code_systems, "--code-systems")
+    cutoff = _check_options(method, preset, n_activities, n_broad, min_firms, recent_years, systems, as_of, device)
+    formats = list(format or [])
+    if sources and workspace is not None:
+        raise OptionError("give source files or --workspace, not both (`clusterwatch ingest` stores files in a "
+                          "workspace)")
+    if not sources and formats:
+        raise OptionError("--format applies to source files; none were given")
+    if not sources and cache is not None:
+        raise OptionError("--cache applies to source files: a workspace keeps its embeddings itself")
+    extra_words = _words(stop_words, "--stop-words")
+    run_seed = resolve_seed(seed)
+    ws_path = workspace if workspace is not None else Path("clusterwatch.duckdb")
+    with _progress() as progress:
+        task = progress.add_task("reading", total=3)
+        ws = None
+        if sources:
+            firms, acts, read = _read_sources(list(sources), formats, _parse_columns(column or []))
+            firms, acts = _known_on(firms, acts, cutoff)
+            source_formats = formats or ["generic"]
+            data = "; ".join(read)
+        else:
+            from clusterwatch.io.workspace import Workspace
+
+            if not ws_path.exists():
+                raise InputError("no such workspace; give source files or run `clusterwatch ingest` first",
+                                 path=str(ws_path))
+            # writable unless TF-IDF only: the workspace keeps the embeddings for the next run
+            ws = Workspace(ws_path, read_only=method == "tfidf-svd-kmeans")
+            firms = ws.firms(as_of=cutoff)
+            acts = ws.activities(as_of=cutoff)
+            listed = ws.sources()
+            source_formats = listed["format"].astype(str).tolist() if len(listed) else []
+            data = f"workspace {ws_path}" + (f": {', '.join(listed['dataset'].astype(str))}" if len(listed) else "")
+        try:
+            texts = _texts(firms, acts)
+            if texts.empty:
+                raise InputError("no texts to group: the sources have no descriptions or activity texts of 20 "
+                                 "characters or more" + (f" known on {as_of}" if as_of else ""))
+            use_sbir = preset == "sbir" or (preset == "auto" and bool(source_formats)
+                                            and all(f.startswith("sbir") for f in source_formats))
+            words = [*extra_words, *(SBIR_STOP_WORDS if use_sbir else ())]
+            title_systems = _title_systems(systems, firms)
+            # dated texts only up to --as-of were kept above; passing it on would also drop the undated ones
+            undated = int(pd.to_datetime(texts["date"]).isna().sum())
+            fit_as_of = cutoff if undated == 0 else None
+            progress.update(task, description=f"grouping {len(texts):,} texts", completed=1)
+            embedding: list[TaskID] = []
+
+            def on_embedded(done: int, total: int) -> None:
+                if not embedding:
+                    embedding.append(progress.add_task("embedding texts", total=total))
+                progress.update(embedding[0], completed=done, total=total)
+
+            result = discover_activities(
+                texts, n_activities, min_firms, fit_as_of, run_seed.entropy, method=method,
+                model=model or DEFAULT_MODEL, cache=ws if ws is not None else cache, device=device,
+                progress=on_embedded, n_broad=n_broad, recent_years=recent_years, code_systems=title_systems,
+                extra_stop_words=words)
+        finally:
+            if ws is not None:
+                ws.close()
+        progress.update(task, description=f"writing {out}", completed=2)
+        note = _fallback_note(method, result)
+        about = {"data": data, "stop words": f"{len(words)} extra" + (" (SBIR preset)" if use_sbir else "")}
+        if cutoff is not None and fit_as_of is None:
+            about["as of"] = (f"{cutoff.date()}: dated texts up to it, and {undated:,} undated texts (descriptions, "
+                              "profiles) as known then")
+        paths = write_activities(result, out, texts=texts, firms=firms, about=about, note=note)
+    console.print(f"Read {escape(data)}")
+    _print_summary(result, note)
+    console.print(f"Wrote {', '.join(p.name for p in paths.values())} to {out}")
+    console.print(f"Report: {paths['html']}")
+
+
+def _title_systems(given: list[str], firms: pd.DataFrame) -> tuple[str, ...]:
+    """The code systems whose titles the activities are compared with.
+
+    Given ones in the default order (which breaks ties between identical titles); ``sn2007`` stands for ``nace2``
+    (its codes are NACE Rev. 2 codes to four digits). By default the firms' own systems; none for firms coded only
+    in SN2007, whose texts are Norwegian: English titles would not match them unless the model is multilingual.
+    """
+    from clusterwatch.analysis.text.semantic import SEMANTIC_SYSTEMS
+
+    if "none" in given:
+        return ()
+    if not given:
+        found = sorted({str(s) for s in firms["code_system"].dropna()}) if "code_system" in firms else []
+        if found == ["sn2007"]:
+            return ()
+        return tuple(s for s in SEMANTIC_SYSTEMS if s in found) or SEMANTIC_SYSTEMS
+    chosen = {"nace2" if s == "sn2007" else s for s in given}
+    return tuple(s for s in SEMANTIC_SYSTEMS if s in chosen)
+
+
+def _fallback_note(requested: str, result: ActivityResult) -> str:
+    """Why a run used the TF-IDF fallback (empty when it used embeddings)."""
+    if result.method != "tfidf-svd-kmeans":
+        return ""
+    if requested == "tfidf-svd-kmeans":
+        return "Asked for with --method tfidf-svd-kmeans."
+    return ("Sentence embeddings are not available here (the `text` extra or its model is not installed: "
+            "`pip install 'clusterwatch[text]'`).")
+
+
+def _print_summary(result: ActivityResult, note: str) -> None:
+    table = result.activities
+    firms_in = int(result.assignments["firm_id"].nunique())
+    console.print(f"{len(table)} activities in {len(result.broad)} broad groups from {result.n_texts_used:,} texts; "
+                  f"{firms_in:,} firms placed; method [bold]{escape(result.method)}[/bold], model "
+                  f"{escape(result.model)}; seed {result.seed}")
+    if note:
+        console.print(f"[yellow]TF-IDF fallback:[/yellow] {escape(note)}")
+    view = Table(title=f"Largest activities (of {len(table)}; all in activities.csv)", box=box.SIMPLE_HEAD,
+                 pad_edge=False, collapse_padding=True)
+    widths = {"id": 3, "broad": 5, "label": 16, "firms": 5, "texts": 5, "first": 5, "trend": 5, "recent": 6,
+              "flags": 5}
+    for name, width in widths.items():
+        view.add_column(name, justify="right" if name in ("firms", "texts", "first", "recent") else "left",
+                        no_wrap=name != "label", overflow="ellipsis", min_width=width)
+    arrows = {"increasing": "up", "decreasing": "down", "none": "–"}
+    for row in table.head(SHOWN).to_dict("records"):
+        flags = [name for name, key in (("new", "new"), ("uncl", "unclassified")) if _true(row.get(key))]
+        first, recent = row.get("first_period"), row.get("recent_share")
+        view.add_row(str(row["activity_id"]), escape(str(row["broad_id"])), escape(str(row["label"])),
+                     f"{int(row['n_firms']):,}", f"{int(row['n_texts']):,}", "" if pd.isna(first) else str(first),
+                     arrows.get(str(row.get("trend")), ""), "" if pd.isna(recent) else f"{recent:.0%}",
+                     " ".join(flags))
+    console.print(view)
+    for title, mask in (("New", table["new"]), ("Increasing", table["trend"] == "increasing"),
+                        ("Unclassified", table["unclassified"])):
+        chosen = table[mask.fillna(False).astype(bool)]
+        if len(chosen):
+            listed = ", ".join(f"{r.activity_id} {r.label}" for r in chosen.head(8).itertuples(index=False))
+            more = f" and {len(chosen) - 8} more" if len(chosen) > 8 else ""
+            console.print(f"[bold]{title}[/bold] ({len(chosen)}): {escape(listed)}{more}")
+
+
+def _true(value: object) -> bool:
+    return False if value is None or value is pd.NA else bool(value)
+
