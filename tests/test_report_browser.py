@@ -1,4 +1,4 @@
-"""The scan report opens in headless Chromium with no console errors and a rendered map.
+"""The scan and activities reports open in headless Chromium with no console errors and a rendered map.
 
 Needs Debian's ``chromium`` (``.ci/run`` installs it); skipped with that reason where it is not installed.
 """
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+import clusterwatch
 from clusterwatch.cli import run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -47,3 +48,16 @@ def test_demo_report_renders_offline(tmp_path: Path) -> None:
     assert '<svg id="map"' in dom
     assert dom.count("<circle") > 100  # firms drawn on the map
     assert "Ranked candidates" in dom and "C001" in dom
+
+
+def test_activities_report_renders_offline(tmp_path: Path) -> None:
+    import re
+
+    out = tmp_path / "activities"
+    assert run(["activities", str(clusterwatch.demo_path()), "--format", "sbir-awards", "--method",
+                "tfidf-svd-kmeans", "--seed", "1", "--out", str(out)]) == 0
+    dom, console = _open(out / "activities.html", tmp_path / "profile")
+    assert console == []
+    shown = re.search(r"(\d+) of (\d+) shown", dom)  # the filter script ran over the table
+    assert shown is not None and shown.group(1) == shown.group(2) and int(shown.group(1)) >= 5
+    assert dom.count('class="spark"') == 2 * int(shown.group(1)) and "tfidf-svd-kmeans" in dom

@@ -121,13 +121,16 @@ def _grouped(keys: np.ndarray, rows: np.ndarray, n: int, min_firms: int, prefix:
     return out
 
 
-def firm_texts(firms: pd.DataFrame, activities: pd.DataFrame | None) -> pd.DataFrame:
+def firm_texts(firms: pd.DataFrame, activities: pd.DataFrame | None, *, min_chars: int = 20) -> pd.DataFrame:
     """The texts of the firms: descriptions (dated by ``founded``) and dated activity texts (title and text).
+
+    ``min_chars``: shorter texts are left out (the scan's default 20 drops stubs such as "Consulting"; the
+    ``activities`` command keeps texts from 3 characters, since a register's "Snekker." says what a firm does).
 
     Returns
     -------
     pandas.DataFrame
-        ``firm_id, text, date, code`` — only firms of ``firms``; rows with empty text left out.
+        ``firm_id, text, date, code`` — only firms of ``firms``; rows with empty or shorter text left out.
     """
     parts = []
     code = firms["code"] if "code" in firms else pd.Series(pd.NA, index=firms.index)
@@ -150,7 +153,7 @@ def firm_texts(firms: pd.DataFrame, activities: pd.DataFrame | None) -> pd.DataF
     texts = pd.concat(parts, ignore_index=True)
     known = set(firms["firm_id"].astype(str))
     texts = texts[texts["firm_id"].isin(known) & texts["text"].notna()]
-    texts = texts[texts["text"].str.len() >= 20]
+    texts = texts[texts["text"].str.strip().str.len() >= min_chars]
     return texts.sort_values(["firm_id", "date"], kind="stable").reset_index(drop=True)
 
 

@@ -21,8 +21,12 @@ if TYPE_CHECKING:
 #: Values of ``--method``.
 METHOD_CHOICES: tuple[str, ...] = ("auto", "embedding-kmeans", "tfidf-svd-kmeans")
 
-#: Values of ``--preset``: ``auto`` applies ``sbir`` when every source is an SBIR format.
-PRESETS: tuple[str, ...] = ("auto", "none", "sbir")
+#: Values of ``--preset``: ``auto`` applies ``sbir`` when every source is an SBIR format and ``no`` (Norwegian stop
+#: words) when every source is the Norwegian register.
+PRESETS: tuple[str, ...] = ("auto", "none", "sbir", "no")
+
+#: Texts shorter than this are left out (a register's one-word "Snekker." counts).
+MIN_CHARS = 3
 
 #: Activities listed in the printed summary.
 SHOWN = 15
@@ -120,7 +124,7 @@ def _texts(firms: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
         firms = pd.concat([firms, pd.DataFrame({"firm_id": pd.array(extra, dtype="string")})], ignore_index=True)
     if firms.empty:
         return pd.DataFrame(columns=["firm_id", "text", "date", "code"])
-    return firm_texts(firms, activities)
+    return firm_texts(firms, activities, min_chars=MIN_CHARS)
 
 
 @app.command()
@@ -170,7 +174,8 @@ def activities(
         str | None, typer.Option("--stop-words", help="Extra words to leave out of labels, comma-separated.")
     ] = None,
     preset: Annotated[
-        str, typer.Option(help="Stop-word preset: sbir (proposal boilerplate), none, or auto (sbir for SBIR data).")
+        str, typer.Option(help="Stop-word preset: sbir (proposal boilerplate), no (Norwegian stop words), none, "
+                                  "or auto (sbir for SBIR data, no for the Norwegian register).")
     ] = "auto",
     cache: Annotated[
         Path | None,
@@ -188,7 +193,7 @@ def activities(
     official codes and code titles describe them, and writes activities.csv, broad_activities.csv,
     firm_activities.csv, text_activities.csv, activity_periods.csv and an offline activities.html to --out.
     """
-    from clusterwatch.analysis.text import SBIR_STOP_WORDS, discover_activities
+    from clusterwatch.analysis.text import NORWEGIAN_STOP_WORDS, SBIR_STOP_WORDS, discover_activities
     from clusterwatch.analysis.text.embed import DEFAULT_MODEL
     from clusterwatch.report.activities import write_activities
     from clusterwatch.stats import resolve_seed
@@ -230,11 +235,14 @@ def activities(
         try:
             texts = _texts(firms, acts)
             if texts.empty:
-                raise InputError("no texts to group: the sources have no descriptions or activity texts of 20 "
-                                 "characters or more" + (f" known on {as_of}" if as_of else ""))
+                raise InputError("no texts to group: the sources have no descriptions or activity texts of "
+                                 f"{MIN_CHARS} characters or more" + (f" known on {as_of}" if as_of else ""))
             use_sbir = preset == "sbir" or (preset == "auto" and bool(source_formats)
                                             and all(f.startswith("sbir") for f in source_formats))
-            words = [*extra_words, *(SBIR_STOP_WORDS if use_sbir else ())]
+            use_no = preset == "no" or (preset == "auto" and bool(source_formats)
+                                        and all(f.startswith("norway") for f in source_formats))
+            words = [*extra_words, *(SBIR_STOP_WORDS if use_sbir else ()),
+                     *(NORWEGIAN_STOP_WORDS if use_no else ())]
             title_systems = _title_systems(systems, firms)
             # dated texts only up to --as-of were kept above; passing it on would also drop the undated ones
             undated = int(pd.to_datetime(texts["date"]).isna().sum())
@@ -257,7 +265,8 @@ def activities(
                 ws.close()
         progress.update(task, description=f"writing {out}", completed=2)
         note = _fallback_note(method, result)
-        about = {"data": data, "stop words": f"{len(words)} extra" + (" (SBIR preset)" if use_sbir else "")}
+        about = {"data": data, "stop words": f"{len(words)} extra" + (" (SBIR preset)" if use_sbir else "")
+                                 + (" (Norwegian preset)" if use_no else "")}
         if cutoff is not None and fit_as_of is None:
             about["as of"] = (f"{cutoff.date()}: dated texts up to it, and {undated:,} undated texts (descriptions, "
                               "profiles) as known then")

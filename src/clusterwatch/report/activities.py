@@ -26,7 +26,7 @@ from clusterwatch.analysis.text import (
     UNCLASSIFIED_BELOW,
     ActivityResult,
 )
-from clusterwatch.analysis.text.activities import EMBEDDING_OUTLIER_BELOW
+from clusterwatch.analysis.text.activities import EMBEDDING_OUTLIER_BELOW, TREND_MIN_TEXTS
 
 __all__ = [
     "OUTPUT_FILES",
@@ -52,7 +52,7 @@ TEXT_CHARS = 200
 
 #: Sparklines leave out years with fewer dated texts than this in the whole corpus: a share of 2 texts in 3 says
 #: nothing and would set the scale (the shares are all in ``activity_periods.csv``).
-SPARSE_YEAR_TEXTS = 20
+SPARSE_YEAR_TEXTS = TREND_MIN_TEXTS
 
 
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")

@@ -18,7 +18,6 @@ from clusterwatch.analysis.text import discover_activities as _discover
 from clusterwatch.errors import InputError, OptionError
 
 
-
 def discover_activities(*args, **kwargs) -> ActivityResult:  # type: ignore[no-untyped-def]
     """These tests check the TF-IDF + SVD fallback: the method is pinned (tests of embeddings are elsewhere)."""
     kwargs.setdefault("method", "tfidf-svd-kmeans")
@@ -111,7 +110,7 @@ def test_three_themes_recovered_with_their_keywords(three: tuple[pd.DataFrame, A
         assert row["code_coverage"] == pytest.approx(1.0)
         assert row["code_capture"] == pytest.approx(1.0)
         assert row["code_entropy"] == pytest.approx(0.0)
-        assert not row["unclassified"]
+        assert not row["unclassified_by_codes"]
     assert result.activities["activity_id"].tolist() == ["T01", "T02", "T03"]
     assert result.activities["n_texts"].sum() + (result.text_assignments["activity_id"] == "-1").sum() == len(texts)
     assert set(result.activities["first_period"]) == {2010}
@@ -205,7 +204,7 @@ def test_without_codes_the_code_fit_is_empty(three: tuple[pd.DataFrame, Activity
     assert result.activities["code_coverage"].isna().all()
     assert (result.activities["n_coded"] == 0).all()
     assert result.activities["unclassified"].dtype == bool
-    assert not result.activities["unclassified"].any()
+    assert not result.activities["unclassified_by_codes"].any()
 
 
 def test_class_tfidf_matches_a_hand_computation() -> None:

@@ -12,9 +12,13 @@
 """
 
 from clusterwatch.analysis.text.activities import (
+    EMBEDDING_OUTLIER_BELOW,
     METHODS,
+    NORWEGIAN_STOP_WORDS,
     OUTLIER_BELOW,
+    RECENT_YEARS,
     SBIR_STOP_WORDS,
+    TREND_MIN_TEXTS,
     ActivityResult,
     default_n_activities,
     discover_activities,
@@ -30,9 +34,13 @@ from clusterwatch.analysis.text.semantic import (
 )
 
 __all__ = [
+    "EMBEDDING_OUTLIER_BELOW",
     "METHODS",
+    "NORWEGIAN_STOP_WORDS",
     "OUTLIER_BELOW",
+    "RECENT_YEARS",
     "SBIR_STOP_WORDS",
+    "TREND_MIN_TEXTS",
     "SEMANTIC_UNCLASSIFIED_BELOW",
     "UNCLASSIFIED_BELOW",
     "ActivityResult",

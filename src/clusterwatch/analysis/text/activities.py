@@ -46,7 +46,24 @@ SBIR_STOP_WORDS: tuple[str, ...] = (
     "phase", "proposed", "propose", "proposal", "program", "project", "develop", "development", "developed",
     "high", "based", "new", "technology", "technologies", "research", "innovation", "commercial", "applications",
     "described", "awardee", "provided", "applicant", "abstract", "sbir", "feasibility", "results", "using", "use",
+    "ii", "iii", "effort", "used", "low", "cost", "performance", "approach", "demonstrate", "provide", "potential",
+    "improved",
 )
+
+def _norwegian_stop_words() -> tuple[str, ...]:
+    from importlib.resources import files
+
+    text = files("clusterwatch").joinpath("data", "text", "norwegian_stop_words.txt").read_text(encoding="utf-8")
+    return tuple(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
+
+
+#: Norwegian function words (the Snowball list, BSD licence; 176 words), for ``extra_stop_words`` with Norwegian
+#: texts such as the Brønnøysund register's activity descriptions: without them labels are "er / en / et".
+NORWEGIAN_STOP_WORDS: tuple[str, ...] = _norwegian_stop_words()
+
+#: Years with fewer dated texts than this in the whole corpus are left out of the trend test: a share computed
+#: from a handful of texts (the register's firms founded in the 1900s, SBIR's 18 abstracts of 2018) is noise.
+TREND_MIN_TEXTS: int = 20
 
 #: Methods of :func:`discover_activities`: ``"auto"`` is ``"embedding-kmeans"`` when the ``text`` extra is
 #: installed, else ``"tfidf-svd-kmeans"``.
@@ -88,7 +105,8 @@ class ActivityResult:
         (year of its first dated text; NA when undated), ``representative`` (its text most similar to the centroid,
         first 200 characters), ``broad_id`` and ``broad_label`` (the broad activity holding it);
         novelty: ``trend`` (``"increasing"``, ``"decreasing"``, ``"none"``; NA without dated texts), ``trend_tau``,
-        ``trend_p`` (Mann–Kendall test on its share of the dated texts per year, over every year with dated texts),
+        ``trend_p`` (Mann–Kendall test on its share of the dated texts per year, over the years with at least
+        :data:`TREND_MIN_TEXTS` dated texts — every year with texts when fewer than 3 years have that many),
         ``recent_share`` (share of its dated texts in the recent window), ``new`` (first dated text inside the
         recent window); code fit (a) ``code_coverage``, ``code_entropy``, ``code_capture``, ``dominant_code``,
         ``top_codes``, ``n_coded``, ``unclassified_by_codes`` (see
@@ -348,13 +366,16 @@ def _novelty(
     has_texts = counts.sum(axis=1) > 0
     first_index = np.where(has_texts, np.argmax(counts > 0, axis=1), len(span))
     in_recent = span >= recent_from
+    trend_years = totals >= TREND_MIN_TEXTS
+    if trend_years.sum() < 3:  # a small corpus: every year with texts
+        trend_years = totals > 0
     for i, activity in enumerate(ids):
         if not has_texts[i]:
             continue
         novelty.loc[activity, "recent_share"] = counts[i, in_recent].sum() / counts[i].sum()
         novelty.loc[activity, "new"] = bool(span[first_index[i]] >= recent_from)
-        # the trend runs over every year with dated texts in the corpus (before its first text the share is 0)
-        series = shares[i, totals > 0]
+        # the trend runs over every well-filled year of the corpus (before its first text the share is 0)
+        series = shares[i, trend_years]
         if len(series) >= 3:
             test = mann_kendall(series)
             novelty.loc[activity, "trend"] = str(test.trend[0])
