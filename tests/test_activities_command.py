@@ -242,7 +242,7 @@ def test_embeddings_in_a_workspace_on_real_abstracts(tmp_path: Path) -> None:
     n_texts = len(frames["text_activities.csv"])
     assert n_texts > 150
     page = (tmp_path / "first" / "activities.html").read_text(encoding="utf-8")
-    assert 'id="fallback"' not in page and "<dd>all-MiniLM-L6-v2@128</dd>" in page
+    assert 'id="fallback"' not in page and "<dd>all-MiniLM-L6-v2@96</dd>" in page
     embedded, cached = (int(n.replace(",", "")) for n in re.search(EMBEDDED, page).groups())  # type: ignore[union-attr]
     assert 0.9 * n_texts <= embedded <= n_texts and cached == 0  # (a few texts are repeated)
     titles = frames["activities.csv"]["best_system"].dropna()
@@ -252,7 +252,7 @@ def test_embeddings_in_a_workspace_on_real_abstracts(tmp_path: Path) -> None:
         stored = cache.models().set_index("model")["n_texts"]
     finally:
         cache.close()
-    assert stored.index.tolist() == ["all-MiniLM-L6-v2@128"] and stored.sum() > embedded  # the texts and the titles
+    assert stored.index.tolist() == ["all-MiniLM-L6-v2@96"] and stored.sum() > embedded  # the texts and the titles
     # a second run takes every vector from the workspace's cache and finds the same activities
     assert run([*args, "--out", str(tmp_path / "second")]) == 0
     page = (tmp_path / "second" / "activities.html").read_text(encoding="utf-8")

@@ -185,6 +185,9 @@ def activities(
         int, typer.Option("--recent-years", help="Years before --as-of (or the last date) counted as recent.")
     ] = 5,
     device: Annotated[str, typer.Option(help="Where embeddings run: auto, cpu, cuda.")] = "auto",
+    max_tokens: Annotated[
+        int, typer.Option("--max-tokens", help="Word pieces of each text the model reads (96: about 70 words).")
+    ] = 96,
 ) -> None:
     """Find activities in firms' texts (descriptions, award abstracts, project summaries): broad and fine groups.
 
@@ -199,6 +202,8 @@ def activities(
     from clusterwatch.stats import resolve_seed
 
     systems = _words(code_systems, "--code-systems")
+    if max_tokens < 8:
+        raise OptionError(f"--max-tokens must be 8 or more, got {max_tokens}")
     cutoff = _check_options(method, preset, n_activities, n_broad, min_firms, recent_years, systems, as_of, device)
     formats = list(format or [])
     if sources and workspace is not None:
@@ -258,6 +263,7 @@ def activities(
             result = discover_activities(
                 texts, n_activities, min_firms, fit_as_of, run_seed.entropy, method=method,
                 model=model or DEFAULT_MODEL, cache=ws if ws is not None else cache, device=device,
+                max_tokens=max_tokens,
                 progress=on_embedded, n_broad=n_broad, recent_years=recent_years, code_systems=title_systems,
                 extra_stop_words=words)
         finally:

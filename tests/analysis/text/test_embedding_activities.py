@@ -65,7 +65,7 @@ def result():  # type: ignore[no-untyped-def]
 def test_embeddings_recover_the_three_themes(result) -> None:  # type: ignore[no-untyped-def]
     theme = corpus().set_index("firm_id")["theme"]
     assigned = result.assignments.assign(theme=result.assignments["firm_id"].map(theme))
-    assert result.method == "embedding-kmeans" and result.model == "all-MiniLM-L6-v2@128"
+    assert result.method == "embedding-kmeans" and result.model == "all-MiniLM-L6-v2@96"
     assert len(result.activities) == 3 and len(result.assignments) == 24
     assert assigned.groupby("activity_id")["theme"].nunique().eq(1).all()
     assert result.embedding is not None and result.embedding.n_embedded == 24
@@ -133,7 +133,7 @@ def test_second_run_reads_the_cache(tmp_path) -> None:  # type: ignore[no-untype
     assert first.embedding.n_embedded == 24 and first.embedding.n_cached == 0
     assert second.embedding.n_embedded == 0 and second.embedding.n_cached == 24
     pd.testing.assert_frame_equal(first.assignments, second.assignments)
-    assert stored.to_dict("records") == [{"model": "all-MiniLM-L6-v2@128", "n": 24}]
+    assert stored.to_dict("records") == [{"model": "all-MiniLM-L6-v2@96", "n": 24}]
 
 
 def test_embed_texts_cache_file_progress_and_duplicates(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -156,6 +156,8 @@ def test_embed_texts_cache_file_progress_and_duplicates(tmp_path) -> None:  # ty
     # a different truncation is a different model id: nothing is reused
     other = embed_texts(texts, cache=tmp_path / "cache.duckdb", max_tokens=16)
     assert other.model == "all-MiniLM-L6-v2@16" and other.n_embedded == 3
+    # the shared model object is not left truncated: the default length gives the first vectors again
+    np.testing.assert_allclose(embed_texts(texts).vectors, out.vectors, atol=1e-6)
 
 
 def test_bad_embedding_options() -> None:

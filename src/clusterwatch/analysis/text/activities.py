@@ -30,6 +30,7 @@ import scipy.sparse as sp
 from clusterwatch._optional import import_optional
 from clusterwatch.analysis.text.codefit import code_fit, firm_codes
 from clusterwatch.analysis.text.embed import (
+    DEFAULT_MAX_TOKENS,
     DEFAULT_MODEL,
     Embeddings,
     _model_folder,
@@ -129,7 +130,7 @@ class ActivityResult:
     method
         ``"embedding-kmeans"`` or ``"tfidf-svd-kmeans"``.
     model
-        The embedding model id (e.g. ``"all-MiniLM-L6-v2@128"``), or ``"tfidf-svd"``.
+        The embedding model id (e.g. ``"all-MiniLM-L6-v2@96"``), or ``"tfidf-svd"``.
     embedding
         What the embedding step did (cache hits, texts embedded, seconds, device), or ``None`` for TF-IDF.
     n_activities
@@ -397,7 +398,7 @@ def discover_activities(
     method: str = "auto",
     model: str = DEFAULT_MODEL,
     cache: Any = None,
-    max_tokens: int = 128,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
     device: str = "auto",
     progress: Callable[[int, int], None] | None = None,
     n_broad: int | None = None,

