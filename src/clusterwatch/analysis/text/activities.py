@@ -18,6 +18,8 @@ share of texts per year, a Mann–Kendall trend and whether it appeared only rec
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -79,6 +81,17 @@ OUTLIER_BELOW: float = 0.2
 #: from a group's centroid, members of a coherent group at 0.4 to 0.8; below 0.25 a text shares no more than its
 #: genre with the group.
 EMBEDDING_OUTLIER_BELOW: float = 0.25
+
+#: A sentence whose first :data:`BOILERPLATE_WORDS` words (lower-cased) open sentences in at least this share of
+#: the texts (and in at least :data:`BOILERPLATE_MIN_TEXTS` texts) is template ("The broader impact/commercial
+#: potential of this SBIR Phase I project ...", "This Small Business Innovation Research (SBIR) Phase I project
+#: ..."): before embedding it moves to the end of its text, so that the words the model reads first are the text's
+#: own.
+BOILERPLATE_SHARE: float = 0.005
+BOILERPLATE_MIN_TEXTS: int = 20
+BOILERPLATE_WORDS: int = 6
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 
 #: Default number of recent years (ending at ``as_of``, or at the last dated text) in which an activity counts as
 #: ``new`` when it first appears there.
@@ -273,6 +286,46 @@ def _exact_components(matrix: sp.csr_matrix, dims: int) -> np.ndarray:
     return components * np.where(signs == 0, 1.0, signs)[:, None]
 
 
+def demote_boilerplate(texts: Sequence[str]) -> tuple[list[str], int]:
+    """Move template sentences to the end of each text; return the texts and how many sentences moved.
+
+    A sentence is template when its first :data:`BOILERPLATE_WORDS` words open a sentence in at least
+    :data:`BOILERPLATE_SHARE` of the texts (and :data:`BOILERPLATE_MIN_TEXTS` texts). Nothing is removed: the
+    embedding model reads a limited number of word pieces from the start of each text, and a funder's template
+    there (NSF SBIR abstracts open with their "broader impact/commercial potential" paragraph since about 2010)
+    would otherwise group texts by template and make the template's spread look like a rising activity.
+
+    Examples
+    --------
+    >>> texts = [f"This SBIR Phase I project will study it. We build {w} parts." for w in "abcdefghij"] * 3
+    >>> out, moved = demote_boilerplate(texts + ["Drone survey. This SBIR Phase I project will fly."])
+    >>> out[0], moved
+    ('We build a parts. This SBIR Phase I project will study it.', 31)
+    >>> out[-1]
+    'Drone survey. This SBIR Phase I project will fly.'
+    """
+    split = [_SENTENCE.split(str(text).strip()) for text in texts]
+
+    def key(sentence: str) -> str:
+        return " ".join(sentence.lower().split()[:BOILERPLATE_WORDS])
+
+    counts: Counter[str] = Counter()
+    for sentences in split:
+        counts.update({key(sentence) for sentence in sentences})
+    limit = max(BOILERPLATE_MIN_TEXTS, BOILERPLATE_SHARE * len(split))
+    template = {k for k, n in counts.items() if n >= limit and len(k.split()) == BOILERPLATE_WORDS}
+    out, moved = [], 0
+    for sentences in split:
+        marks = [key(sentence) in template for sentence in sentences]
+        moved += sum(marks)
+        if any(marks) and not all(marks):
+            sentences = [s for s, m in zip(sentences, marks, strict=True) if not m] + [
+                s for s, m in zip(sentences, marks, strict=True) if m
+            ]
+        out.append(" ".join(sentences))
+    return out, moved
+
+
 def default_n_broad(n_fine: int) -> int:
     """The number of broad activities: :math:`\\sqrt{2k}` of the ``k`` fine ones, rounded, at least 1.
 
@@ -408,6 +461,7 @@ def discover_activities(
     n_dimensions: int = 100,
     max_features: int = 50_000,
     extra_stop_words: Sequence[str] = (),
+    demote_template: bool = True,
 ) -> ActivityResult:
     """Group firms into activities by what their texts say, label them, date them, and tell how codes fit them.
 
@@ -457,6 +511,9 @@ def discover_activities(
     extra_stop_words
         Words to ignore besides scikit-learn's English stop words: a source's boilerplate (for SBIR abstracts
         :data:`SBIR_STOP_WORDS`), which otherwise turns up in labels (and, for TF-IDF, in the vectors).
+    demote_template
+        Embeddings: move template sentences to the end of each text before embedding (see
+        :func:`demote_boilerplate`).
 
     Returns
     -------
@@ -538,7 +595,8 @@ def discover_activities(
 
     embedding: Embeddings | None = None
     if method == "embedding-kmeans":
-        embedding = embed_texts(used["text"].to_numpy(), model, cache=cache, max_tokens=max_tokens, device=device,
+        to_embed = demote_boilerplate(used["text"].tolist())[0] if demote_template else used["text"].tolist()
+        embedding = embed_texts(to_embed, model, cache=cache, max_tokens=max_tokens, device=device,
                                 progress=progress)
         text_vectors = embedding.vectors.astype(np.float64)
         firm_position = pd.Index(firms).get_indexer(used["firm_id"].to_numpy(dtype=object))
