@@ -13,13 +13,13 @@ import pandas as pd
 import pytest
 
 import clusterwatch
-from clusterwatch.analysis.text import SBIR_STOP_WORDS, code_fit, discover_activities
+from clusterwatch.analysis.text import NORWEGIAN_STOP_WORDS, SBIR_STOP_WORDS, code_fit, discover_activities
 from clusterwatch.analysis.text.agreement import code_agreement, code_prefix
 from clusterwatch.analysis.text.embed import embedding_available
 
-#: Function words and register boilerplate of Norwegian activity texts (a few; ``max_df`` drops the rest).
-NORWEGIAN = ("og", "i", "av", "med", "til", "for", "på", "som", "samt", "eller", "en", "et", "å", "er", "det", "den",
-             "selskapet", "selskaper", "virksomhet", "herunder", "står", "alt", "forbindelse", "hermed", "dermed")
+#: Norwegian function words and a little register boilerplate (``max_df`` drops the rest).
+NORWEGIAN = (*NORWEGIAN_STOP_WORDS, "samt", "selskapet", "selskaper", "virksomhet", "herunder", "står", "alt",
+             "forbindelse", "hermed", "dermed")
 SHUFFLES = 20
 
 

@@ -50,7 +50,7 @@ SBIR_STOP_WORDS: tuple[str, ...] = (
     "high", "based", "new", "technology", "technologies", "research", "innovation", "commercial", "applications",
     "described", "awardee", "provided", "applicant", "abstract", "sbir", "feasibility", "results", "using", "use",
     "ii", "iii", "effort", "used", "low", "cost", "performance", "approach", "demonstrate", "provide", "potential",
-    "improved",
+    "improved", "broader", "impact", "impacts", "intellectual", "merit", "small",
 )
 
 def _norwegian_stop_words() -> tuple[str, ...]:
