@@ -16,9 +16,9 @@ from clusterwatch.cli import run
 
 ACTIVITY_COLUMNS = [
     "activity_id", "label", "keywords", "n_firms", "n_texts", "first_period", "representative", "broad_id",
-    "broad_label", "trend", "trend_tau", "trend_p", "recent_share", "new", "code_coverage", "code_entropy",
-    "code_capture", "dominant_code", "top_codes", "n_coded", "unclassified_by_codes", "best_code", "best_system",
-    "best_title", "title_similarity", "top_titles", "unclassified_by_titles", "unclassified", "method",
+    "broad_label", "trend", "trend_tau", "trend_p", "recent_share", "onset_period", "new", "code_coverage",
+    "code_entropy", "code_capture", "dominant_code", "top_codes", "n_coded", "unclassified_by_codes", "best_code",
+    "best_system", "best_title", "title_similarity", "top_titles", "unclassified_by_titles", "unclassified", "method",
 ]
 COLUMNS = {
     "broad_activities.csv": ["broad_id", "label", "keywords", "n_firms", "n_texts", "first_period", "n_activities",

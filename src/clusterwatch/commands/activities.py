@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 METHOD_CHOICES: tuple[str, ...] = ("auto", "embedding-kmeans", "tfidf-svd-kmeans")
 
 #: Values of ``--preset``: ``auto`` applies ``sbir`` when every source is an SBIR format and ``no`` (Norwegian stop
-#: words) when every source is the Norwegian register.
-PRESETS: tuple[str, ...] = ("auto", "none", "sbir", "no")
+#: words) when every source is the Norwegian register, ``dsbs`` (ownership and certification words) for DSBS.
+PRESETS: tuple[str, ...] = ("auto", "none", "sbir", "no", "dsbs")
 
 #: Texts shorter than this are left out (a register's one-word "Snekker." counts).
 MIN_CHARS = 3
@@ -174,8 +174,8 @@ def activities(
         str | None, typer.Option("--stop-words", help="Extra words to leave out of labels, comma-separated.")
     ] = None,
     preset: Annotated[
-        str, typer.Option(help="Stop-word preset: sbir (proposal boilerplate), no (Norwegian stop words), none, "
-                                  "or auto (sbir for SBIR data, no for the Norwegian register).")
+        str, typer.Option(help="Stop-word preset: sbir (proposal boilerplate), no (Norwegian stop words), dsbs "
+                                  "(ownership words), none, or auto (the one that fits the sources' format).")
     ] = "auto",
     cache: Annotated[
         Path | None,
@@ -196,7 +196,12 @@ def activities(
     official codes and code titles describe them, and writes activities.csv, broad_activities.csv,
     firm_activities.csv, text_activities.csv, activity_periods.csv and an offline activities.html to --out.
     """
-    from clusterwatch.analysis.text import NORWEGIAN_STOP_WORDS, SBIR_STOP_WORDS, discover_activities
+    from clusterwatch.analysis.text import (
+        DSBS_STOP_WORDS,
+        NORWEGIAN_STOP_WORDS,
+        SBIR_STOP_WORDS,
+        discover_activities,
+    )
     from clusterwatch.analysis.text.embed import DEFAULT_MODEL
     from clusterwatch.report.activities import write_activities
     from clusterwatch.stats import resolve_seed
@@ -246,8 +251,10 @@ def activities(
                                             and all(f.startswith("sbir") for f in source_formats))
             use_no = preset == "no" or (preset == "auto" and bool(source_formats)
                                         and all(f.startswith("norway") for f in source_formats))
+            use_dsbs = preset == "dsbs" or (preset == "auto" and bool(source_formats)
+                                            and all(f == "dsbs" for f in source_formats))
             words = [*extra_words, *(SBIR_STOP_WORDS if use_sbir else ()),
-                     *(NORWEGIAN_STOP_WORDS if use_no else ())]
+                     *(NORWEGIAN_STOP_WORDS if use_no else ()), *(DSBS_STOP_WORDS if use_dsbs else ())]
             title_systems = _title_systems(systems, firms)
             # dated texts only up to --as-of were kept above; passing it on would also drop the undated ones
             undated = int(pd.to_datetime(texts["date"]).isna().sum())
@@ -272,7 +279,8 @@ def activities(
         progress.update(task, description=f"writing {out}", completed=2)
         note = _fallback_note(method, result)
         about = {"data": data, "stop words": f"{len(words)} extra" + (" (SBIR preset)" if use_sbir else "")
-                                 + (" (Norwegian preset)" if use_no else "")}
+                                 + (" (Norwegian preset)" if use_no else "")
+                                 + (" (DSBS preset)" if use_dsbs else "")}
         if cutoff is not None and fit_as_of is None:
             about["as of"] = (f"{cutoff.date()}: dated texts up to it, and {undated:,} undated texts (descriptions, "
                               "profiles) as known then")

@@ -319,7 +319,8 @@ _COLUMNS = [
     ("trend", "trend, trend_p", "Mann–Kendall trend of its yearly share of dated texts, and its p-value (trend_tau: "
                                 "Kendall's tau)"),
     ("recent", "recent_share", "share of its dated texts in the recent window"),
-    ("new", "new", "its first dated text falls in the recent window"),
+    ("onset", "onset_period", "the year by which 10 % of its dated texts had been written"),
+    ("new", "new", "its onset falls in the recent window"),
     ("share per year", "activity_periods.csv", "its share of all dated texts per year (n_texts, share)"),
     ("code coverage", "code_coverage", "share of its coded firms carrying its dominant code (dominant_code, "
                                        "top_codes, code_entropy, code_capture, n_coded)"),
@@ -449,10 +450,12 @@ def _methods(result: ActivityResult) -> list[str]:
         "Share per year: an activity's dated texts in a year divided by all dated texts used that year (outlier "
         f"texts count in the denominator); the lines leave out years with fewer than {SPARSE_YEAR_TEXTS} dated "
         "texts in all (every year is in activity_periods.csv). The trend is the Mann–Kendall test on that yearly "
-        f"share over every year with dated texts: increasing or decreasing when p < {_trend_alpha():g}, none "
+        f"share over the years with at least {TREND_MIN_TEXTS} dated texts: increasing or decreasing when "
+        f"p < {_trend_alpha():g}, none "
         "otherwise."
         + (f" The recent window starts in {result.recent_from}: recent share is the share of an activity's dated "
-           "texts from then on, and an activity is new when its first dated text falls in it."
+           "texts from then on, and an activity is new when its onset (the year by which 10 % of its dated texts "
+           "were written) falls in it."
            if result.recent_from is not None else " The texts are undated: no trend, no recent window."),
         "Code coverage: the share of an activity's firms with an official code that carry its most common code. An "
         f"activity is unclassified by codes when that share is below {UNCLASSIFIED_BELOW:g}: no single code "

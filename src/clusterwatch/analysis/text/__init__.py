@@ -12,6 +12,7 @@
 """
 
 from clusterwatch.analysis.text.activities import (
+    DSBS_STOP_WORDS,
     EMBEDDING_OUTLIER_BELOW,
     METHODS,
     NORWEGIAN_STOP_WORDS,
@@ -34,6 +35,7 @@ from clusterwatch.analysis.text.semantic import (
 )
 
 __all__ = [
+    "DSBS_STOP_WORDS",
     "EMBEDDING_OUTLIER_BELOW",
     "METHODS",
     "NORWEGIAN_STOP_WORDS",

@@ -60,6 +60,14 @@ def _norwegian_stop_words() -> tuple[str, ...]:
     return tuple(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
 
 
+#: Words of US DSBS capability statements that say who owns a firm or what it is certified as, not what it does
+#: (without them "business / owned / llc" and "veteran / disabled" come out as activities).
+DSBS_STOP_WORDS: tuple[str, ...] = (
+    "owned", "owner", "veteran", "veterans", "disabled", "service", "woman", "women", "minority", "hubzone", "8a",
+    "sdvosb", "vosb", "wosb", "edwosb", "sdb", "dbe", "mbe", "wbe", "llc", "inc", "certified", "certification",
+    "small", "business", "company", "firm", "services", "provide", "provides", "providing", "customers",
+)
+
 #: Norwegian function words (the Snowball list, BSD licence; 176 words), for ``extra_stop_words`` with Norwegian
 #: texts such as the Brønnøysund register's activity descriptions: without them labels are "er / en / et".
 NORWEGIAN_STOP_WORDS: tuple[str, ...] = _norwegian_stop_words()
@@ -93,6 +101,14 @@ BOILERPLATE_WORDS: int = 6
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 
+#: A term names a group in its label only when at least this many of the group's firms use it.
+LABEL_MIN_FIRMS: int = 3
+
+#: An activity's onset is the year by which this share of its dated texts had been written; it is ``new`` when its
+#: onset falls in the recent window. (Its first text alone would not do: at 60 activities every SBIR activity has a
+#: text placed in 1983–85, since a few early abstracts sit nearest to almost any theme.)
+ONSET_SHARE: float = 0.1
+
 #: Default number of recent years (ending at ``as_of``, or at the last dated text) in which an activity counts as
 #: ``new`` when it first appears there.
 RECENT_YEARS: int = 5
@@ -121,8 +137,9 @@ class ActivityResult:
         novelty: ``trend`` (``"increasing"``, ``"decreasing"``, ``"none"``; NA without dated texts), ``trend_tau``,
         ``trend_p`` (Mann–Kendall test on its share of the dated texts per year, over the years with at least
         :data:`TREND_MIN_TEXTS` dated texts — every year with texts when fewer than 3 years have that many),
-        ``recent_share`` (share of its dated texts in the recent window), ``new`` (first dated text inside the
-        recent window); code fit (a) ``code_coverage``, ``code_entropy``, ``code_capture``, ``dominant_code``,
+        ``recent_share`` (share of its dated texts in the recent window), ``onset_period`` (the year by which
+        :data:`ONSET_SHARE` of its dated texts had been written), ``new`` (onset inside the recent window);
+        code fit (a) ``code_coverage``, ``code_entropy``, ``code_capture``, ``dominant_code``,
         ``top_codes``, ``n_coded``, ``unclassified_by_codes`` (see
         :func:`~clusterwatch.analysis.text.codefit.code_fit`); code fit (b) ``best_code``, ``best_system``,
         ``best_title``, ``title_similarity``, ``top_titles``, ``unclassified_by_titles`` (see
@@ -389,7 +406,7 @@ def _novelty(
 
     dated = text_assignments.dropna(subset=["date"])
     columns = {"trend": pd.Series(pd.NA, index=ids, dtype="string"), "trend_tau": np.nan, "trend_p": np.nan,
-               "recent_share": np.nan, "new": False}
+               "recent_share": np.nan, "onset_period": pd.Series(pd.NA, index=ids, dtype="Int64"), "new": False}
     novelty = pd.DataFrame(columns, index=pd.Index(ids, name="activity_id"))
     empty = pd.DataFrame({"activity_id": pd.Series(dtype=object), "period": pd.Series(dtype=int),
                           "n_texts": pd.Series(dtype=int), "share": pd.Series(dtype=float)})
@@ -418,7 +435,6 @@ def _novelty(
         }
     )
     has_texts = counts.sum(axis=1) > 0
-    first_index = np.where(has_texts, np.argmax(counts > 0, axis=1), len(span))
     in_recent = span >= recent_from
     trend_years = totals >= TREND_MIN_TEXTS
     if trend_years.sum() < 3:  # a small corpus: every year with texts
@@ -427,7 +443,11 @@ def _novelty(
         if not has_texts[i]:
             continue
         novelty.loc[activity, "recent_share"] = counts[i, in_recent].sum() / counts[i].sum()
-        novelty.loc[activity, "new"] = bool(span[first_index[i]] >= recent_from)
+        # onset: the year by which ONSET_SHARE of its texts were written (a stray early text does not date it)
+        reached = np.cumsum(counts[i]) >= ONSET_SHARE * counts[i].sum()
+        onset = int(span[int(np.argmax(reached))])
+        novelty.loc[activity, "onset_period"] = onset
+        novelty.loc[activity, "new"] = bool(onset >= recent_from)
         # the trend runs over every well-filled year of the corpus (before its first text the share is 0)
         series = shares[i, trend_years]
         if len(series) >= 3:
@@ -500,7 +520,7 @@ def discover_activities(
         text falls in it is ``new``.
     code_systems
         Code systems whose titles the semantic code fit compares each activity with (``"naics"``, ``"nace2"``,
-        ``"uksic2007"``, ``"sn2007"``); empty to skip it.
+        ``"uksic2007"``; English titles: for texts in another language the fit says nothing); empty to skip it.
     min_score
         Firms and texts whose cosine similarity to the nearest centroid is below it are outliers (default
         :data:`EMBEDDING_OUTLIER_BELOW` for embeddings, :data:`OUTLIER_BELOW` for TF-IDF).
@@ -676,12 +696,12 @@ def discover_activities(
         text_assignments["dataset"] = used["dataset"].to_numpy()
 
     terms = counter.get_feature_names_out()
-    keywords = top_terms(class_tfidf(counts.tocsr(), firm_group, len(kept)), terms, 10)
+    keywords = top_terms(_label_weights(counts.tocsr(), firm_group, len(kept)), terms, 10)
     activities = _activity_table(ids, keywords, assignments, text_assignments, used)
     activities["broad_id"] = broad_ids[fine_to_broad]
 
     firm_broad = np.where(firm_group >= 0, fine_to_broad[np.maximum(firm_group, 0)], -1)
-    broad_keywords = top_terms(class_tfidf(counts.tocsr(), firm_broad, len(broad_ids)), terms, 10)
+    broad_keywords = top_terms(_label_weights(counts.tocsr(), firm_broad, len(broad_ids)), terms, 10)
     broad_table = _broad_table(broad_ids, broad_keywords, activities)
     activities["broad_label"] = activities["broad_id"].map(broad_table.set_index("broad_id")["label"])
 
@@ -749,6 +769,21 @@ def _semantic_fit(
         encode = lsa_encoder(counter, tfidf, components)
     fit = semantic_fit(centroids, encode, systems=code_systems, threshold=SEMANTIC_UNCLASSIFIED_BELOW[method])
     return fit[columns].reset_index(drop=True)
+
+
+def _label_weights(counts: sp.csr_matrix, groups: np.ndarray, n: int) -> np.ndarray:
+    """c-TF-IDF weights, with a term kept for a group's label only when :data:`LABEL_MIN_FIRMS` of its firms (or all
+    of a smaller group's) use it: one prolific firm's name ("poc", "luna") is not what a group does."""
+    weights = class_tfidf(counts, groups, n)
+    member = groups >= 0
+    indicator = sp.csr_matrix(
+        (np.ones(int(member.sum())), (groups[member], np.flatnonzero(member))), shape=(n, counts.shape[0])
+    )
+    used = (counts > 0).astype(np.float64)
+    firms_using = np.asarray((indicator @ used).todense())
+    size = np.bincount(groups[member], minlength=n).astype(float)
+    weights[firms_using < np.minimum(LABEL_MIN_FIRMS, size)[:, None]] = 0.0
+    return weights
 
 
 def _broad_table(broad_ids: np.ndarray, keywords: list[list[str]], activities: pd.DataFrame) -> pd.DataFrame:
