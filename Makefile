@@ -37,6 +37,12 @@ bench: install
 	$(BIN)/python bench/bench_scan.py
 	$(BIN)/python bench/bench_hotspots.py
 	$(BIN)/python bench/bench_text.py
+	$(BIN)/python bench/bench_activities.py
+	$(BIN)/python bench/bench_activities_norway.py
+	$(BIN)/python bench/bench_activities_dsbs.py
+	$(BIN)/python bench/bench_embedding_tokens.py
+	$(BIN)/python bench/bench_template_sentences.py
+	$(BIN)/python bench/calibrate_semantic.py
 	$(BIN)/python bench/bench_candidates.py
 	$(BIN)/python bench/bench_scan_job.py
 	$(BIN)/python bench/bench_scan_text.py
