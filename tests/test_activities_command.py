@@ -259,3 +259,25 @@ def test_embeddings_in_a_workspace_on_real_abstracts(tmp_path: Path) -> None:
     assert re.search(EMBEDDED, page).groups() == ("0", f"{embedded:,}")  # type: ignore[union-attr]
     for name in ("activities.csv", "firm_activities.csv", "text_activities.csv"):
         assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
+
+
+def test_page_table_cells_line_up_with_its_header(demo_tfidf: tuple[Path, str]) -> None:
+    import re
+
+    out, _ = demo_tfidf
+    page = (out / "activities.html").read_text(encoding="utf-8")
+    table = page[page.index('<table id="acts">'):]
+    table = table[: table.index("</table>")]
+    head, body = table.split("</thead>", 1)
+    n_columns = len(re.findall(r"<th[ >]", head))
+    rows = [row for row in re.split(r"<tr[ >]", body) if "<td" in row]
+    assert n_columns >= 10 and len(rows) >= 5
+    assert {row.count("<td") for row in rows} == {n_columns}
+    acts = pd.read_csv(out / "activities.csv")
+    first = rows[0]
+    # the onset year sits under its own header, the sparkline under "share per year"
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", first, flags=re.S)
+    headers = re.findall(r"<th[ >][^>]*>?(.*?)</th>", head, flags=re.S)
+    by_header = dict(zip([re.sub(r"<[^>]+>", "", h).strip() for h in headers], cells, strict=True))
+    assert by_header["onset"].strip() == str(int(acts.loc[0, "onset_period"]))
+    assert "<svg" in by_header["share per year"]

@@ -341,6 +341,11 @@ def _text(value: object) -> dict[str, Any]:
     return {"text": str(value) if _present(value) else "", "v": None, "n": False}
 
 
+def _onset(value: object) -> dict[str, Any]:
+    year = str(int(value)) if _present(value) else ""  # type: ignore[call-overload]
+    return {"text": year, "v": year, "n": True}
+
+
 def _flag(value: object) -> bool:
     return bool(value) if _present(value) else False
 
@@ -375,6 +380,7 @@ def _rows(activities: pd.DataFrame, years: np.ndarray, series: dict[str, tuple[n
              "n": True},
             {"text": trend_text, "v": None, "n": False},
             _num(row.get("recent_share"), ".0%"),
+            _onset(row.get("onset_period")),
             _text("yes" if _flag(row.get("new")) else ""),
             {"text": Markup(spark), "v": None, "n": False},
             _num(row.get("code_coverage"), ".0%"),
