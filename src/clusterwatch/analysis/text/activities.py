@@ -39,7 +39,7 @@ from clusterwatch.analysis.text.embed import (
     embed_texts,
     embedding_available,
 )
-from clusterwatch.analysis.text.labels import class_tfidf, top_terms
+from clusterwatch.analysis.text.labels import class_tfidf, group_indicator, top_terms
 from clusterwatch.errors import InputError, OptionError
 from clusterwatch.stats import resolve_seed
 
@@ -378,10 +378,7 @@ def _tfidf_space(
 
 def _firm_means(text_vectors: np.ndarray, firm_index: np.ndarray, n_firms: int) -> np.ndarray:
     """The normalised mean of each firm's text vectors (``firm_index`` gives each text's firm position)."""
-    indicator = sp.csr_matrix(
-        (np.ones(len(firm_index), dtype=np.float32), (firm_index, np.arange(len(firm_index)))),
-        shape=(n_firms, len(firm_index)),
-    )
+    indicator = group_indicator(firm_index, n_firms, dtype=np.float32)
     return _normalise(np.asarray(indicator @ text_vectors, dtype=np.float64))
 
 
@@ -775,13 +772,8 @@ def _label_weights(counts: sp.csr_matrix, groups: np.ndarray, n: int) -> np.ndar
     """c-TF-IDF weights, with a term kept for a group's label only when :data:`LABEL_MIN_FIRMS` of its firms (or all
     of a smaller group's) use it: one prolific firm's name ("poc", "luna") is not what a group does."""
     weights = class_tfidf(counts, groups, n)
-    member = groups >= 0
-    indicator = sp.csr_matrix(
-        (np.ones(int(member.sum())), (groups[member], np.flatnonzero(member))), shape=(n, counts.shape[0])
-    )
-    used = (counts > 0).astype(np.float64)
-    firms_using = np.asarray((indicator @ used).todense())
-    size = np.bincount(groups[member], minlength=n).astype(float)
+    firms_using = np.asarray((group_indicator(groups, n) @ (counts > 0).astype(np.float64)).todense())
+    size = np.bincount(groups[groups >= 0], minlength=n).astype(float)
     weights[firms_using < np.minimum(LABEL_MIN_FIRMS, size)[:, None]] = 0.0
     return weights
 

@@ -6,6 +6,22 @@ import numpy as np
 import scipy.sparse as sp
 
 
+def group_indicator(labels: np.ndarray, n_groups: int, *, dtype: type = np.float64) -> sp.csr_matrix:
+    """Groups × items 0/1 matrix: row ``g`` marks the items labelled ``g``; labels outside ``0 .. n_groups - 1``
+    (``-1`` for outliers) mark nothing. ``indicator @ per_item`` sums per-item rows by group.
+
+    Examples
+    --------
+    >>> group_indicator(np.array([1, -1, 0, 1]), 2).toarray().tolist()
+    [[0.0, 0.0, 1.0, 0.0], [1.0, 0.0, 0.0, 1.0]]
+    """
+    labels = np.asarray(labels)
+    member = np.flatnonzero((labels >= 0) & (labels < n_groups))
+    return sp.csr_matrix(
+        (np.ones(len(member), dtype=dtype), (labels[member], member)), shape=(n_groups, len(labels))
+    )
+
+
 def class_tfidf(counts: sp.csr_matrix, classes: np.ndarray, n_classes: int) -> np.ndarray:
     """c-TF-IDF weights of every term in every class.
 
@@ -46,11 +62,7 @@ def class_tfidf(counts: sp.csr_matrix, classes: np.ndarray, n_classes: int) -> n
     [0, 1]
     """
     labels = np.where((classes >= 0) & (classes < n_classes), classes, n_classes)
-    n_rows = n_classes + 1
-    indicator = sp.csr_matrix(
-        (np.ones(len(labels)), (labels, np.arange(len(labels)))), shape=(n_rows, counts.shape[0])
-    )
-    per_class = np.asarray((indicator @ counts).todense(), dtype=float)
+    per_class = np.asarray((group_indicator(labels, n_classes + 1) @ counts).todense(), dtype=float)
     words = per_class.sum(axis=1)
     present = words > 0
     average_words = words[present].mean() if present.any() else 0.0
