@@ -13,6 +13,7 @@ from clusterwatch.stats.inference import (
     check_alternative,
     check_permutations,
     monte_carlo_p,
+    name_key,
     resolve_seed,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "check_alternative",
     "check_permutations",
     "monte_carlo_p",
+    "name_key",
     "resolve_seed",
 ]
