@@ -16,13 +16,17 @@ from clusterwatch.stats.inference import (
     name_key,
     resolve_seed,
 )
+from clusterwatch.stats.rates import CochranArmitage, binomial_excess, cochran_armitage
 
 __all__ = [
+    "CochranArmitage",
     "ALTERNATIVES",
     "Seed",
     "benjamini_hochberg",
+    "binomial_excess",
     "check_alternative",
     "check_permutations",
+    "cochran_armitage",
     "monte_carlo_p",
     "name_key",
     "resolve_seed",
