@@ -11,7 +11,7 @@ import pytest
 from scipy import stats
 
 from clusterwatch import InputError, OptionError
-from clusterwatch.analysis.space import BernoulliScanResult, bernoulli_scan
+from clusterwatch.analysis.space import BernoulliScanResult, bernoulli_scan, bernoulli_scan_each
 from clusterwatch.analysis.space._scan_kernels import windows as build_windows
 from clusterwatch.analysis.space.scan import site_points
 from clusterwatch.cli import run
@@ -232,6 +232,72 @@ def test_same_seed_same_result_on_any_scheduler(synthetic) -> None:
     pd.testing.assert_frame_equal(serial.clusters, threads.clusters)
     other = bernoulli_scan(firms, case, coordinates="xy", permutations=250, rng=12, scheduler="serial")
     assert not np.array_equal(serial.simulated_llr, other.simulated_llr)
+
+
+@pytest.fixture(scope="module")
+def two_activities(synthetic) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """The synthetic firms with a second, unclustered activity beside the clustered one."""
+    firms, case = synthetic
+    scattered = np.random.default_rng(8).random(len(firms)) < 0.1
+    return firms, {"near": case, "scattered": scattered}
+
+
+def test_row_order_changes_no_p_value(two_activities) -> None:
+    firms, activities = two_activities
+    order = np.random.default_rng(1).permutation(len(firms))
+    shuffled = firms.iloc[order]
+    options = dict(coordinates="xy", permutations=99, rng=11, scheduler="serial")
+    alone = bernoulli_scan(firms, activities["near"], **options)
+    alone_shuffled = bernoulli_scan(shuffled, activities["near"][order], **options)
+    each = bernoulli_scan_each(firms, activities, **options)
+    each_shuffled = bernoulli_scan_each(shuffled, {k: v[order] for k, v in activities.items()}, **options)
+    for result, again in [(alone, alone_shuffled), *((each[k], each_shuffled[k]) for k in activities)]:
+        np.testing.assert_array_equal(np.sort(result.simulated_llr), np.sort(again.simulated_llr))
+        assert result.clusters["p_value"].tolist() == again.clusters["p_value"].tolist()
+        pd.testing.assert_frame_equal(result.clusters, again.clusters)
+
+
+def test_an_added_activity_changes_no_other_activity(two_activities) -> None:
+    firms, activities = two_activities
+    options = dict(coordinates="xy", permutations=49, rng=11, scheduler="serial")
+    before = bernoulli_scan_each(firms, activities, **options)
+    unrelated = np.random.default_rng(9).random(len(firms)) < 0.2
+    after = bernoulli_scan_each(firms, {"unrelated": unrelated, **activities}, **options)
+    for label in activities:
+        np.testing.assert_array_equal(before[label].simulated_llr, after[label].simulated_llr)
+        assert before[label].clusters["p_value"].tolist() == after[label].clusters["p_value"].tolist()
+        assert (before[label].seed, before[label].seed_spawn_key) == (after[label].seed, after[label].seed_spawn_key)
+
+
+def test_spawned_seeds_give_different_replicates(two_activities) -> None:
+    firms, activities = two_activities
+    first, second = np.random.SeedSequence(5).spawn(2)
+    options = dict(coordinates="xy", permutations=49, scheduler="serial")
+    one = bernoulli_scan_each(firms, activities, rng=first, **options)
+    two = bernoulli_scan_each(firms, activities, rng=second, **options)
+    for label in activities:
+        assert not np.array_equal(one[label].simulated_llr, two[label].simulated_llr)
+    alone = [bernoulli_scan(firms, activities["near"], rng=rng, **options) for rng in (first, second)]
+    assert [r.seed_spawn_key for r in alone] == [(0,), (1,)]
+    assert not np.array_equal(alone[0].simulated_llr, alone[1].simulated_llr)
+
+
+def test_stored_seed_repeats_the_run(two_activities) -> None:
+    firms, activities = two_activities
+    options = dict(coordinates="xy", permutations=49, scheduler="serial")
+    for rng in (None, np.random.SeedSequence(5).spawn(2)[1]):
+        result = bernoulli_scan(firms, activities["near"], rng=rng, **options)
+        again = bernoulli_scan(firms, activities["near"],
+                               rng=np.random.SeedSequence(result.seed, spawn_key=result.seed_spawn_key), **options)
+        np.testing.assert_array_equal(result.simulated_llr, again.simulated_llr)
+        pd.testing.assert_frame_equal(result.clusters, again.clusters)
+    # an activity of a joint scan is repeated by scanning it alone with its stored seed
+    each = bernoulli_scan_each(firms, activities, rng=np.random.SeedSequence(5).spawn(2)[1], **options)
+    for label, result in each.items():
+        assert result.seed == 5 and len(result.seed_spawn_key) == 2 and result.seed_spawn_key[0] == 1
+        alone = bernoulli_scan(firms, activities[label],
+                               rng=np.random.SeedSequence(result.seed, spawn_key=result.seed_spawn_key), **options)
+        np.testing.assert_array_equal(result.simulated_llr, alone.simulated_llr)
 
 
 def test_clusters_are_disjoint_and_counts_add_up(synthetic) -> None:

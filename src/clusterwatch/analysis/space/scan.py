@@ -4,8 +4,9 @@ Cases are the firms of an activity, controls all other firms. Circular windows a
 grown by nearest neighbour up to a maximum share of the firms (and, optionally, a maximum radius); each window is
 scored by its Bernoulli log-likelihood ratio against the rest of the study area, high rates only. The window with
 the largest ratio is the most likely cluster; Monte Carlo replicates, with the cases reassigned at random among all
-firms (their total fixed), give its p-value. Secondary clusters are the best windows of other centres that share no
-site with a cluster already reported (SaTScan's default "no geographical overlap").
+firms (their total fixed, drawn over the firms in site order so that the input's row order does not matter), give
+its p-value. Secondary clusters are the best windows of other centres that share no site with a cluster already
+reported (SaTScan's default "no geographical overlap").
 """
 
 from __future__ import annotations
@@ -54,6 +55,15 @@ class BernoulliScanResult:
         Whether each firm is a case, aligned on the input frame's index.
     simulated_llr
         The maximum LLR of each Monte Carlo replicate.
+    total_cases, total_firms
+        Cases and firms of the study area.
+    max_population, max_radius, min_cases, permutations, coordinates
+        The options the scan ran with.
+    seed
+        The entropy of the seed the replicates were drawn with.
+    seed_spawn_key
+        Its spawn key (empty for a plain int seed): ``numpy.random.SeedSequence(seed, spawn_key=seed_spawn_key)``
+        passed as ``rng`` to :func:`bernoulli_scan` repeats the replicates exactly.
     """
 
     clusters: pd.DataFrame
@@ -69,6 +79,7 @@ class BernoulliScanResult:
     permutations: int
     coordinates: str
     seed: int
+    seed_spawn_key: tuple[int, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """The reported clusters, one row each (a copy of :attr:`clusters`)."""
@@ -173,7 +184,7 @@ class _ScanTask:
     """One batch of replicates and the (shared, read-only) data it needs."""
 
     batch: Batch
-    firm_site: np.ndarray
+    site_firms: np.ndarray
     population: np.ndarray
     windows: Windows
     table: np.ndarray
@@ -184,12 +195,16 @@ class _ScanTask:
 
 
 def _scan_batch(task: _ScanTask) -> np.ndarray:
-    """Maximum LLR of each replicate of a batch: the cases are a random set of ``total_cases`` firms."""
+    """Maximum LLR of each replicate of a batch: the cases are a random set of ``total_cases`` firms.
+
+    The drawn positions index the firms in site order (``site_firms``, the sorted site numbers), not in the input's
+    row order: firms of one site are interchangeable, so the replicates do not depend on how the rows are ordered.
+    """
     rng = task.batch.generator()
     chosen = np.empty((task.batch.size, task.total_cases), dtype=np.int64)
     for b in range(task.batch.size):
         chosen[b] = rng.choice(task.total, size=task.total_cases, replace=False)
-    return replicate_maxima(chosen, task.firm_site, task.population, task.windows.offsets, task.windows.neighbours,
+    return replicate_maxima(chosen, task.site_firms, task.population, task.windows.offsets, task.windows.neighbours,
                             task.table, task.total_cases, task.total, task.min_cases, task.null_term)
 
 
@@ -202,6 +217,7 @@ class _Study:
     points: np.ndarray
     coords: np.ndarray
     firm_site: np.ndarray
+    site_firms: np.ndarray
     population: np.ndarray
     windows: Windows
     table: np.ndarray
@@ -236,15 +252,17 @@ def _study(firms: pd.DataFrame, coordinates: str, max_population: float, max_rad
             max_distance = 2 * EARTH_RADIUS_KM * np.sin(min(max_distance / (2 * EARTH_RADIUS_KM), np.pi / 2))
     return _Study(
         firms=firms, coordinates=coordinates, points=points, coords=coords, firm_site=firm_site,
-        population=population, windows=windows(points, population, max_population * len(firms), max_distance, n_jobs),
+        site_firms=np.sort(firm_site), population=population,
+        windows=windows(points, population, max_population * len(firms), max_distance, n_jobs),
         table=xlogx_table(len(firms)), max_population=float(max_population),
         max_radius=None if max_radius is None else float(max_radius),
     )
 
 
 def _scan(study: _Study, case: np.ndarray, *, min_cases: int, max_clusters: int, permutations: int,
-          rng: int | np.random.Generator | None, scheduler: str | None, n_jobs: int | None) -> BernoulliScanResult:
-    seed = resolve_seed(rng)
+          rng: int | np.random.Generator | np.random.SeedSequence | None, scheduler: str | None,
+          n_jobs: int | None) -> BernoulliScanResult:
+    seed = resolve_seed(rng)  # a SeedSequence (an activity's child seed) keeps its spawn key
     total = len(case)
     total_cases = int(case.sum())
     if total_cases == 0 or total_cases == total:
@@ -259,7 +277,7 @@ def _scan(study: _Study, case: np.ndarray, *, min_cases: int, max_clusters: int,
     llr = best - null_term
 
     tasks = [
-        _ScanTask(batch, study.firm_site, population, study.windows, table, total_cases, total, int(min_cases),
+        _ScanTask(batch, study.site_firms, population, study.windows, table, total_cases, total, int(min_cases),
                   null_term)
         for batch in batches(permutations, seed)
     ]
@@ -325,6 +343,7 @@ def _scan(study: _Study, case: np.ndarray, *, min_cases: int, max_clusters: int,
         permutations=permutations,
         coordinates=study.coordinates,
         seed=seed.entropy,
+        seed_spawn_key=seed.spawn_key,
     )
 
 
@@ -338,7 +357,7 @@ def bernoulli_scan(
     max_clusters: int = 10,
     permutations: int = 999,
     coordinates: str = "latlon",
-    rng: int | np.random.Generator | None = None,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     scheduler: str | None = "threads",
     n_jobs: int | None = None,
 ) -> BernoulliScanResult:
@@ -355,7 +374,8 @@ def bernoulli_scan(
 
     when its rate is higher than outside (``c/n > (C-c)/(N-n)``) and it holds at least ``min_cases`` cases, and 0
     otherwise. Replicates draw ``C`` case firms at random among the ``N`` (the Bernoulli null); the p-value of a
-    cluster is the share of replicate maxima at least as large, p = (M + 1) / (R + 1).
+    cluster is the share of replicate maxima at least as large, p = (M + 1) / (R + 1). The same firms in another
+    row order give the same replicates and p-values.
 
     Parameters
     ----------
@@ -377,7 +397,8 @@ def bernoulli_scan(
     coordinates
         ``"latlon"`` (distances on a sphere of the Earth's mean radius) or ``"xy"`` (planar).
     rng
-        Seed (int), ``numpy.random.Generator`` or ``None``; the seed used is stored in the result.
+        Seed (int), ``numpy.random.SeedSequence`` (a spawned child keeps its spawn key), ``numpy.random.Generator``
+        or ``None``; the seed used (entropy and spawn key) is stored in the result.
     scheduler, n_jobs
         How the replicate batches run (:func:`clusterwatch.compute.compute_map`; the window lists are built on
         ``n_jobs`` threads unless ``scheduler`` is serial); the result does not depend on them.
@@ -404,6 +425,10 @@ def bernoulli_scan(
     windows, low-rate scans and its ASCII reports are left out.
     The windows of each centre are fixed across replicates and kept in memory (up to 500 million (centre, site)
     pairs); replicates evaluate only windows whose last site holds a case, the only ones that can be best.
+    Each replicate draws ``C`` positions among ``0..N-1`` and makes cases of the firms at those positions in site
+    order (sites numbered in lexicographic coordinate order), so the replicates depend on the firms' sites and the
+    seed, never on the order of the rows. The replicates are cut into batches, each with its own child of the seed
+    (``SeedSequence.spawn``), so they are the same on any scheduler and worker count.
 
     References
     ----------
@@ -439,7 +464,7 @@ def bernoulli_scan_each(
     max_clusters: int = 10,
     permutations: int = 999,
     coordinates: str = "latlon",
-    rng: int | np.random.Generator | None = None,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     scheduler: str | None = "threads",
     n_jobs: int | None = None,
 ) -> dict[str, BernoulliScanResult]:
@@ -457,8 +482,13 @@ def bernoulli_scan_each(
     max_population, max_radius, min_cases, max_clusters, permutations, coordinates, scheduler, n_jobs
         As in :func:`bernoulli_scan`.
     rng
-        Seed (int), ``numpy.random.Generator`` or ``None``. Activity k runs with the k-th integer that
-        ``SeedSequence(seed).generate_state`` gives, stored in its result.
+        Seed (int), ``numpy.random.SeedSequence`` (a spawned child keeps its spawn key), ``numpy.random.Generator``
+        or ``None``. Each activity runs with the child of this seed keyed by its label
+        (:meth:`clusterwatch.stats.Seed.child`: the parent's spawn key plus a stable hash of the label),
+        stored in its result as ``seed`` and ``seed_spawn_key``. An activity's replicates therefore do not change
+        when other activities are added, removed or reordered, two spawned parent seeds give different replicates,
+        and :func:`bernoulli_scan` of the activity alone with
+        ``SeedSequence(result.seed, spawn_key=result.seed_spawn_key)`` repeats them.
 
     Returns
     -------
@@ -469,6 +499,11 @@ def bernoulli_scan_each(
     ------
     InputError, OptionError
         As :func:`bernoulli_scan`, naming the activity when its cases are unusable.
+
+    Notes
+    -----
+    Replicates are drawn as in :func:`bernoulli_scan` (over the firms in site order, so independent of row order),
+    each activity from its own label-keyed child seed.
 
     References
     ----------
@@ -491,14 +526,14 @@ def bernoulli_scan_each(
         except OptionError as exc:
             raise OptionError(f"activity {label!r}: {exc}") from None
     permutations = _check_options(max_population, max_radius, min_cases, max_clusters, permutations)
-    base = resolve_seed(rng).entropy
-    seeds = np.random.SeedSequence(base).generate_state(max(1, len(masks)), dtype=np.uint32)
+    base = resolve_seed(rng)  # entropy and spawn key: two spawned parents must not give the same replicates
     study = _study(firms, coordinates, max_population, max_radius, 1 if scheduler in (None, "serial") else n_jobs)
     results = {}
-    for (label, case), seed in zip(masks.items(), seeds, strict=False):
+    for label, case in masks.items():
         try:
             results[label] = _scan(study, case, min_cases=min_cases, max_clusters=max_clusters,
-                                   permutations=permutations, rng=int(seed), scheduler=scheduler, n_jobs=n_jobs)
+                                   permutations=permutations, rng=base.child(label), scheduler=scheduler,
+                                   n_jobs=n_jobs)
         except OptionError as exc:
             raise OptionError(f"activity {label!r}: {exc}") from None
     return results
