@@ -1,17 +1,20 @@
-"""Candidates: status and score rules by hand, a planted cluster found and classified, determinism, properties."""
+"""Candidates: status and score rules by hand, planted clusters found, merged and classified against the
+register's base rates, backgrounds without signal, as-of safety, seeds and row order, recorded failures."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import clusterwatch.candidates.core as core
 from clusterwatch.candidates import (
     CANDIDATE_COLUMNS,
+    STATUSES,
+    CandidateConfig,
     code_activities,
     find_candidates,
+    merge_pieces,
     score_of,
     status_of,
 )
@@ -48,32 +51,62 @@ def planted() -> pd.DataFrame:
     return planted_firms()
 
 
+FAST = dict(permutations=999, kd_permutations=19, use_text=False)
+PLANTED = {f"p{i}" for i in range(30)}
+NAN = float("nan")
+
+
 @pytest.fixture(scope="module")
 def found(planted: pd.DataFrame):  # type: ignore[no-untyped-def]
-    return find_candidates(planted, as_of="2019-12-31", permutations=999, min_firms=8, kd_permutations=19,
-                           use_text=False, rng=7)
+    return find_candidates(planted, as_of="2019-12-31", rng=7, **FAST)  # type: ignore[arg-type]
+
+
+def background_firms(seed: int, n: int = 1200, *, young_years: tuple[int, int] = (1980, 2020),
+                     rising: bool = False) -> pd.DataFrame:
+    """Firms with codes clustered in space (real-looking: each code around its own towns) but founding years drawn
+    independently of place and code: concentrations exist, nothing in them is new."""
+    rng = np.random.default_rng(seed)
+    codes = np.array(["238220", "722511", "445110", "541110", "811111", "236118", "311811", "332710"])
+    towns = rng.uniform([46.8, -122.4], [47.2, -121.6], size=(12, 2))
+    town = rng.integers(0, len(towns), n)
+    code = np.where(rng.random(n) < 0.5, codes[town % len(codes)], rng.choice(codes, n))
+    lo, hi = young_years
+    weights = np.arange(1, hi - lo + 1, dtype=float) if rising else np.ones(hi - lo)
+    years = rng.choice(np.arange(lo, hi), n, p=weights / weights.sum())
+    return pd.DataFrame({
+        "firm_id": [f"f{i:05d}" for i in range(n)], "name": [f"Firm {i}" for i in range(n)],
+        "lat": towns[town, 0] + rng.normal(0, 0.02, n), "lon": towns[town, 1] + rng.normal(0, 0.03, n),
+        "code": code, "code_system": "naics",
+        "founded": pd.to_datetime(years.astype(str) + "-06-01"),
+        "employees": rng.integers(1, 60, n).astype(float)})
 
 
 def test_status_rules_by_hand() -> None:
-    assert status_of(recent_share=0.8, trend="increasing", ehsa_category="", sme_share=0.9) == "spawning"
-    assert status_of(recent_share=0.8, trend="none", ehsa_category="new hot spot", sme_share=float("nan")) == \
-        "spawning"
-    # young and rising but carried by large firms: emerging, not spawning
-    assert status_of(recent_share=0.8, trend="increasing", ehsa_category="", sme_share=0.2) == "emerging"
-    assert status_of(recent_share=0.35, trend="none", ehsa_category="", sme_share=1.0) == "emerging"
-    assert status_of(recent_share=0.2, trend="decreasing", ehsa_category="", sme_share=1.0) == "declining"
-    assert status_of(recent_share=0.05, trend="none", ehsa_category="", sme_share=1.0) == "declining"
-    assert status_of(recent_share=0.2, trend="none", ehsa_category="persistent hot spot", sme_share=1.0) == \
-        "established"
+    known = dict(falling_q=1.0, sme_low_q=NAN, ages_known=True)
+    assert status_of(young_q=0.001, rising_q=0.01, **known) == "spawning"  # type: ignore[arg-type]
+    # young and rising but significantly fewer SMEs than the register: emerging, not spawning
+    assert status_of(young_q=0.001, rising_q=0.01, falling_q=1.0, sme_low_q=0.001, ages_known=True) == "emerging"
+    assert status_of(young_q=0.001, rising_q=0.5, **known) == "emerging"  # type: ignore[arg-type]
+    assert status_of(young_q=0.5, rising_q=0.01, **known) == "emerging"  # type: ignore[arg-type]
+    assert status_of(young_q=0.5, rising_q=0.9, falling_q=0.01, sme_low_q=NAN, ages_known=True) == "declining"
+    assert status_of(young_q=0.06, rising_q=0.06, **known) == "established"  # type: ignore[arg-type]
+    # whatever the tests say, unknown ages give no age word
+    assert status_of(young_q=0.0, rising_q=0.0, falling_q=1.0, sme_low_q=NAN, ages_known=False) == "concentrated"
 
 
 def test_score_formula_by_hand() -> None:
-    # q = 0.001 with 999 permutations: S = 1; RR 10: R = 1; Y = 0.5; rising: T = 1 -> 100 (0.4 + 0.2 + 0.125 + 0.15)
-    assert score_of(0.001, 10.0, 0.5, "increasing", "", 999) == pytest.approx(87.5)
-    # q = 1 (S = 0), RR = 1 (R = 0), no young, falling -> 0
-    assert score_of(1.0, 1.0, 0.0, "decreasing", "", 999) == 0.0
-    s = score_of(0.0316, math.sqrt(10), float("nan"), "none", "", 999)
-    assert s == pytest.approx(100 * (0.4 * 0.5 + 0.2 * 0.5 + 0.15 * 0.5), abs=0.05)
+    # q = 0.001 of 999: S = 1; LLR 10: G = 0.5; RR 10: R = 0.9; young 0.55 vs 0.1: Y = 0.5; z = 0: T = 0.5
+    expected = 100 * (0.30 * 1 + 0.25 * 0.5 + 0.15 * 0.9 + 0.15 * 0.5 + 0.15 * 0.5)
+    assert score_of(q=0.001, llr=10.0, relative_risk=10.0, young_share=0.55, base_young_share=0.1, trend_z=0.0,
+                    permutations=999) == pytest.approx(expected, abs=1e-9)
+    # young share below the register's counts 0, never negative; unknown trend counts 0.5
+    low = score_of(q=1.0, llr=0.0, relative_risk=1.0, young_share=0.05, base_young_share=0.3, trend_z=NAN,
+                   permutations=999)
+    assert low == pytest.approx(100 * 0.15 * 0.5, abs=1e-9)
+    # continuous in the LLR where q sits at its floor: no ties between clusters of different strength
+    a, b = (score_of(q=1e-5, llr=llr, relative_risk=12.0, young_share=NAN, base_young_share=NAN, trend_z=NAN,
+                     permutations=999) for llr in (40.0, 41.0))
+    assert b > a
 
 
 def test_code_activities_levels_and_min_firms(planted: pd.DataFrame) -> None:
@@ -85,19 +118,24 @@ def test_code_activities_levels_and_min_firms(planted: pd.DataFrame) -> None:
     assert any(i.startswith("cluster:") for i in acts)  # benchmark clusters from six-digit NAICS
 
 
-def test_planted_cluster_found_as_spawning(found, planted: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+def test_planted_cluster_is_one_spawning_candidate(found) -> None:  # type: ignore[no-untyped-def]
     cand = found.candidates
     assert list(cand.columns) == CANDIDATE_COLUMNS
-    hit = cand[cand["activity"] == "naics:5417"]
-    assert len(hit) >= 1
-    top = hit.iloc[0]
-    assert top["q_value"] <= 0.05 and top["n_firms"] >= 25
+    members = found.candidate_firms.groupby("candidate_id")["firm_id"].agg(set)
+    holding = [cid for cid, firms in members.items() if len(firms & PLANTED) >= 15]
+    assert len(holding) == 1  # NAICS 54, 541, 5417 and benchmark cluster 13 are pieces of one candidate
+    top = cand.set_index("candidate_id").loc[holding[0]]
+    assert {"naics:5417", "naics:541", "naics:54"} <= set(top["pieces"].split(";"))
+    assert top["label"].startswith("Scientific Research and Development")  # the most specific piece names it
     assert abs(top["lat"] - 47.1) < 0.03 and abs(top["lon"] - (-121.9)) < 0.04
-    assert top["status"] == "spawning"  # all young (2012-2019 vs as of 2019), entries rising, small firms
-    assert top["recent_share"] >= 0.5 and top["trend"] == "increasing"
-    firms = found.candidate_firms[found.candidate_firms["candidate_id"] == top["candidate_id"]]["firm_id"]
-    assert set(firms) <= {f"p{i}" for i in range(30)}
+    assert top["status"] == "spawning"  # young (vs the register's 14 %), its share of entries rising, small firms
+    assert top["young_q"] <= 0.05 and top["rising_q"] <= 0.05 and top["trend"] == "rising"
+    assert top["base_recent_share"] == pytest.approx(found.base_rates.young_share)
+    assert len(members[holding[0]] & PLANTED) >= 0.8 * len(members[holding[0]])
     assert 0 < top["anchor_share"] < 0.5
+    assert top["location_quotient"] > 5
+    pieces = found.pieces[found.pieces["candidate_id"] == holding[0]]
+    assert set(pieces["activity_id"]) == set(top["pieces"].split(";"))
 
 
 def test_properties(found) -> None:  # type: ignore[no-untyped-def]
@@ -108,26 +146,167 @@ def test_properties(found) -> None:  # type: ignore[no-untyped-def]
     assert cand["candidate_id"].is_unique
     counts = found.candidate_firms.groupby("candidate_id").size()
     assert (counts.reindex(cand["candidate_id"]).to_numpy() == cand["n_firms"].to_numpy()).all()
-    assert (cand["n_recent"] <= cand["n_firms"]).all()
-    assert set(cand["status"]) <= {"spawning", "emerging", "established", "declining"}
+    assert (cand["n_firms"] >= CandidateConfig().min_firms).all()
+    assert (cand["n_recent"] <= cand["n_dated"]).all() and (cand["n_dated"] <= cand["n_firms"]).all()
+    assert set(cand["status"]) <= set(STATUSES)
     assert len(found.activities) == found.parameters["n_activities"]
+    assert set(found.tested["outcome"]) <= {"piece", "not significant", "one address", "too few firms"}
+    assert (found.tested["outcome"] == "piece").sum() == len(found.pieces)
+    assert found.parameters["seed"] == 7 and found.parameters["seed_spawn_key"] == []
 
 
-def test_background_activities_are_not_candidates(found) -> None:  # type: ignore[no-untyped-def]
-    # background codes are spread uniformly: at most a rare false discovery among them
-    background = found.candidates[~found.candidates["activity"].isin(["naics:54", "naics:541", "naics:5417"])]
-    background = background[~background["activity"].str.startswith("cluster:")]
-    assert len(background) <= 1
+def assert_no_two_share_half(found) -> None:  # type: ignore[no-untyped-def]
+    members = found.candidate_firms.groupby("candidate_id")["firm_id"].agg(set).tolist()
+    for i, a in enumerate(members):
+        for b in members[i + 1:]:
+            assert len(a & b) < 0.5 * min(len(a), len(b))
 
 
-def test_same_seed_same_result(planted: pd.DataFrame) -> None:
-    kwargs = dict(as_of="2019-12-31", permutations=999, kd_max_activities=0, use_text=False)
+def test_no_two_candidates_share_half_their_firms(found) -> None:  # type: ignore[no-untyped-def]
+    assert_no_two_share_half(found)
+
+
+def test_technology_over_five_codes_at_one_site_is_one_candidate() -> None:
+    base = background_firms(3)
+    rng = np.random.default_rng(3)
+    codes = ["541715", "334511", "541512", "332710", "811111"]  # unrelated in the hierarchy, all used around
+    n = 25
+    plant = pd.DataFrame({
+        "firm_id": [f"p{i}" for i in range(n)], "name": [f"Planted {i}" for i in range(n)],
+        "lat": 47.05 + rng.normal(0, 0.002, n), "lon": -121.95 + rng.normal(0, 0.003, n),
+        "code": [codes[i % 5] for i in range(n)], "code_system": "naics",
+        "founded": pd.to_datetime(rng.choice(np.arange(2015, 2020), n).astype(str) + "-03-01"),
+        "employees": rng.integers(2, 20, n).astype(float)})
+    found = find_candidates(pd.concat([base, plant], ignore_index=True), as_of="2019-12-31", rng=1,
+                            **FAST)  # type: ignore[arg-type]
+    members = found.candidate_firms.groupby("candidate_id")["firm_id"].agg(set)
+    planted = {f"p{i}" for i in range(n)}
+    best = max(members.items(), key=lambda kv: len(kv[1] & planted))
+    assert len(best[1] & planted) >= 0.5 * n
+    assert len(best[1] & planted) >= 0.5 * len(best[1])  # precision
+    assert found.candidates.set_index("candidate_id").loc[best[0], "n_pieces"] >= 2
+    assert_no_two_share_half(found)
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_background_without_signal_is_rarely_called_new(seed: int) -> None:
+    # the register itself is young-heavy with rising entries (as Langley and Seattle are): that must not make
+    # its concentrations "emerging"; only an excess over the register would
+    firms = background_firms(seed, young_years=(2000, 2020), rising=True)
+    found = find_candidates(firms, as_of="2019-12-31", rng=seed, **FAST)  # type: ignore[arg-type]
+    cand = found.candidates
+    assert len(cand) >= 3  # the codes do concentrate around their towns
+    assert found.base_rates.young_share > 0.3
+    labelled = cand["status"].isin(["spawning", "emerging"]).sum()
+    assert labelled <= max(1, 0.05 * len(cand))
+
+
+def test_narrowly_dated_register_gives_unknown_ages(planted: pd.DataFrame) -> None:
+    # as Langley: only a few firms dated, all within four months
+    firms = planted.copy()
+    firms["founded"] = pd.NaT
+    firms.loc[firms.index[::30], "founded"] = pd.Timestamp("2021-12-15")
+    found = find_candidates(firms, as_of="2022-03-31", rng=7, **FAST)  # type: ignore[arg-type]
+    assert not found.base_rates.ages_known
+    assert "have a founding date" in found.base_rates.age_reason
+    assert (found.candidates["status"] == "concentrated").all() and len(found.candidates) >= 1
+    assert found.candidates["age_evidence"].str.startswith("unknown").all()
+    assert any("ages unknown" in n for n in found.notes)
+    firms.loc[:, "founded"] = pd.Timestamp("2021-12-15") + pd.to_timedelta(np.arange(len(firms)) % 100, unit="D")
+    narrow = find_candidates(firms, as_of="2022-03-31", rng=7, **FAST)  # type: ignore[arg-type]
+    assert "distinct year" in narrow.base_rates.age_reason
+    assert (narrow.candidates["status"] == "concentrated").all()
+
+
+def test_nothing_in_any_output_postdates_as_of(planted: pd.DataFrame) -> None:
+    firms = planted.copy()
+    later = planted_firms(5, n_background=0, n_planted=30).assign(
+        firm_id=lambda f: "late" + f["firm_id"], founded=pd.Timestamp("2021-05-01"))
+    firms = pd.concat([firms, later], ignore_index=True)
+    firms["description"] = "scientific research services in optics and sensors for defence"
+    acts = pd.DataFrame({"firm_id": ["p1", "p2", "latep1"], "date": pd.to_datetime(["2018-01-01", "2020-06-01",
+                                                                                    "2021-06-01"]),
+                         "title": ["Optics", "Future award", "Later"], "text": ["lidar optics"] * 3})
+    as_of = pd.Timestamp("2019-12-31")
+    found = find_candidates(firms, acts, as_of=as_of, rng=7, permutations=199, kd_permutations=19)
+    known = set(firms.loc[firms["founded"] <= as_of, "firm_id"])
+    assert set(found.candidate_firms["firm_id"]) <= known       # the library path filters, not only the CLI
+    assert set(found.examples["firm_id"]) <= known
+    assert found.parameters["n_firms"] == len(known)
+    assert (found.entries["period"] <= as_of.year).all()
+    assert not found.examples["text"].str.contains("Future award").any()
+
+
+def test_row_order_and_unrelated_activities_change_no_p_value(planted: pd.DataFrame) -> None:
+    kwargs = dict(as_of="2019-12-31", kd_max_candidates=0, use_text=False, permutations=199)
     a = find_candidates(planted, rng=3, **kwargs)  # type: ignore[arg-type]
-    b = find_candidates(planted.sample(frac=1.0, random_state=1).sort_values("firm_id"), rng=3, **kwargs)  # type: ignore[arg-type]
-    c = find_candidates(planted, rng=3, **kwargs)  # type: ignore[arg-type]
-    pd.testing.assert_frame_equal(a.candidates, c.candidates)
-    assert a.seed == 3
-    assert len(b.candidates) >= 1
+    shuffled = find_candidates(planted.sample(frac=1.0, random_state=1), rng=3, **kwargs)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(a.tested, shuffled.tested)
+    pd.testing.assert_frame_equal(a.candidates, shuffled.candidates)
+    extra = planted.copy()  # a new sector's code on a few firms: more activities, nothing else changes
+    extra["codes"] = extra["code"]
+    extra.loc[extra.index[:12], "codes"] = extra.loc[extra.index[:12], "code"] + ";111110"
+    b = find_candidates(extra, rng=3, **kwargs)  # type: ignore[arg-type]
+    added = set(b.activities["activity_id"]) - set(a.activities["activity_id"])
+    assert added == {"naics:11", "naics:111", "naics:1111"}
+    common = a.tested.merge(b.tested, on=["activity_id", "cluster"], suffixes=("", "_b"))
+    assert len(common) == len(a.tested)
+    assert (common["p_value"] == common["p_value_b"]).all()
+
+
+def test_seeds_repeat_and_differ(planted: pd.DataFrame) -> None:
+    kwargs = dict(as_of="2019-12-31", kd_max_candidates=0, use_text=False, permutations=99,
+                  screen_permutations=None)
+    one, two = np.random.SeedSequence(5).spawn(2)
+    a = find_candidates(planted, rng=one, **kwargs)  # type: ignore[arg-type]
+    b = find_candidates(planted, rng=two, **kwargs)  # type: ignore[arg-type]
+    assert a.seed == b.seed and a.seed_spawn_key != b.seed_spawn_key
+    assert not np.array_equal(a.tested["p_value"].to_numpy(), b.tested["p_value"].to_numpy())
+    again = find_candidates(planted, rng=np.random.SeedSequence(a.seed, spawn_key=a.seed_spawn_key),
+                            **kwargs)  # type: ignore[arg-type]
+    pd.testing.assert_frame_equal(a.tested, again.tested)
+
+
+def test_failed_evidence_is_recorded_not_dropped(planted: pd.DataFrame, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ValueError("degenerate distances")
+
+    monkeypatch.setattr(core, "kd", broken)
+    found = find_candidates(planted, as_of="2019-12-31", rng=7, **FAST)  # type: ignore[arg-type]
+    assert len(found.candidates) >= 1  # the candidates stand; the failure is listed with its reason
+    assert (found.failures["stage"] == "kd").sum() >= 1
+    assert found.failures["error"].str.contains("degenerate distances").all()
+    assert found.candidates["kd_localised"].isna().all()
+
+
+def test_codes_without_a_system_are_named_in_the_notes(planted: pd.DataFrame) -> None:
+    firms = planted.drop(columns=["code_system"])
+    found = find_candidates(firms, as_of="2019-12-31", rng=7, **FAST)  # type: ignore[arg-type]
+    assert any("no code system" in n and "--code-system" in n for n in found.notes)
+
+
+def test_selection_by_dataset_city_and_box(planted: pd.DataFrame) -> None:
+    firms = planted.assign(dataset=np.where(planted.index % 2 == 0, "a", "b"), city="Lakeside")
+    firms.loc[firms.index[:100], "city"] = "Hilltop"
+    kwargs = dict(as_of="2019-12-31", rng=7, kd_max_candidates=0, use_text=False, permutations=99)
+    assert find_candidates(firms, datasets=["a"], **kwargs).parameters["n_firms"] == (firms["dataset"] == "a").sum()  # type: ignore[arg-type]
+    assert find_candidates(firms, cities=["lakeside"], **kwargs).parameters["n_firms"] == len(firms) - 100  # type: ignore[arg-type]
+    box = (-122.1, 46.9, -121.8, 47.2)
+    inside = firms["lon"].between(box[0], box[2]) & firms["lat"].between(box[1], box[3])
+    assert find_candidates(firms, bbox=box, **kwargs).parameters["n_firms"] == int(inside.sum())  # type: ignore[arg-type]
+    with pytest.raises(OptionError, match="not among"):
+        find_candidates(firms, datasets=["c"], **kwargs)  # type: ignore[arg-type]
+
+
+def test_merge_pieces_by_hand() -> None:
+    members = [np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([7, 8, 9]), np.array([20, 21, 22]),
+               np.array([30, 31, 32])]
+    areas = [np.arange(0, 6), np.arange(0, 6), np.arange(7, 12), np.arange(20, 40), np.arange(20, 40)]
+    # 0 and 1 share two of three firms; 3 and 4 share no firm but the same circle; 2 stands alone
+    assert merge_pieces(members, areas, 50) == [[0, 1], [2], [3, 4]]
+    # a small circle inside a large one: same place, different scale, not merged (Jaccard 5 / 40)
+    assert merge_pieces([np.array([0, 1]), np.array([10, 11])], [np.arange(0, 5), np.arange(0, 40)], 50) == \
+        [[0], [1]]
 
 
 def test_text_activities_from_undated_descriptions() -> None:
@@ -137,7 +316,7 @@ def test_text_activities_from_undated_descriptions() -> None:
                                     "general contractor for residential renovation and repairs")
     firms.loc[firms.index[:150], "description"] = "family restaurant with takeout catering service"
     result = find_candidates(firms.drop(columns=["code", "code_system"]), as_of="2019-12-31", permutations=199,
-                             kd_max_activities=0, rng=2)
+                             kd_max_candidates=0, rng=2)
     # undated descriptions count as known at as_of: the text package runs, it is not the keyword fallback
     assert result.text_method == "tfidf-svd-kmeans"
     assert (result.candidates["activity_source"] == "text").all()
@@ -153,7 +332,13 @@ def test_bad_parameters(planted: pd.DataFrame) -> None:
         find_candidates(planted, recent_years=0)
     with pytest.raises(OptionError, match="alpha"):
         find_candidates(planted, alpha=1.5)
+    with pytest.raises(OptionError, match="unknown setting"):
+        find_candidates(planted, kd_max_activities=3)
+    with pytest.raises(OptionError, match="min_firms"):
+        CandidateConfig(min_firms=2)
+    with pytest.raises(OptionError, match="bbox"):
+        CandidateConfig(bbox=(1.0, 2.0, 0.0, 3.0))
     with pytest.raises(InputError, match="lat"):
         find_candidates(planted.drop(columns=["lat"]))
     with pytest.raises(InputError, match="too few"):
-        find_candidates(planted.head(10))
+        find_candidates(planted.head(8))

@@ -154,7 +154,7 @@ def _int(config: CandidateConfig, name: str, least: int) -> None:
 
 def _share(config: CandidateConfig, name: str, *, open_right: bool = False) -> None:
     value = getattr(config, name)
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value and (
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0 and (
         value < 1 if open_right else value <= 1)
     if not ok:
         raise OptionError(f"{name} must be a share in (0, 1{')' if open_right else ']'}, got {value!r}")

@@ -1,11 +1,15 @@
-"""Candidates: the analyses' evidence combined into ranked cluster candidates (an activity in a place).
+"""Candidates: the analyses' evidence combined into ranked cluster candidates, in stages with one result each.
 
-Pure: firm and activity frames in, a frozen :class:`CandidateResult` out; no files, no printing.
+``find_candidates`` = snapshot (:func:`select_firms`) → activities (:func:`build_activities`) → concentration
+(:func:`test_concentration`: every cluster tested) → pieces (significant clusters) → merge
+(:func:`~clusterwatch.candidates.merge.merge_pieces`) → evidence on each merged candidate, failures recorded →
+status against the register's base rates (:mod:`clusterwatch.candidates.status`) → rank → Kd for the leaders.
+
+Pure: frames in, a frozen :class:`CandidateResult` out; no files, no printing.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -13,111 +17,251 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clusterwatch.analysis.geometry import haversine_km
 from clusterwatch.analysis.space import bernoulli_scan_each, kd
-from clusterwatch.analysis.time import emerging_hot_spots, entries_cube, mann_kendall
 from clusterwatch.candidates.activities import Activity, code_activities, firm_texts, text_activities
+from clusterwatch.candidates.config import CandidateConfig
+from clusterwatch.candidates.evidence import (
+    AREA_PRECISIONS,
+    BaseRates,
+    age_evidence,
+    base_rates,
+    ehsa_category,
+    ehsa_cells,
+    network_ties,
+    sme_evidence,
+    sme_flags,
+)
+from clusterwatch.candidates.merge import merge_pieces
+from clusterwatch.candidates.status import assign_status, score_of
 from clusterwatch.errors import InputError, OptionError
-from clusterwatch.stats import benjamini_hochberg, resolve_seed
+from clusterwatch.snapshot import known_on
+from clusterwatch.stats import Seed, benjamini_hochberg, gumbel_p, resolve_seed
 
-__all__ = ["CANDIDATE_COLUMNS", "EMERGING_CATEGORIES", "CandidateResult", "find_candidates", "status_of"]
+__all__ = ["CANDIDATE_COLUMNS", "CandidateResult", "Concentration", "build_activities", "find_candidates",
+           "select_firms", "test_concentration"]
 
 CANDIDATE_COLUMNS = [
-    "candidate_id", "activity", "activity_source", "label", "keywords", "status", "score", "n_firms", "n_recent",
-    "recent_share", "sme_share", "lat", "lon", "radius_km", "p_value", "q_value", "relative_risk", "expected",
-    "trend", "trend_p", "ehsa_category", "code_coverage", "top_codes", "unclassified", "anchor_share",
-    "first_period", "kd_localised",
+    "candidate_id", "label", "status", "score", "n_firms", "n_pieces", "pieces", "activity", "activity_source",
+    "keywords", "lat", "lon", "radius_km", "p_value", "q_value", "llr", "relative_risk", "location_quotient",
+    "expected", "n_area", "age_evidence", "n_dated", "n_recent", "recent_share", "base_recent_share", "young_q",
+    "trend", "trend_z", "rising_q", "falling_q", "ehsa_category", "sme_share", "base_sme_share", "sme_driven",
+    "sme_q", "anchor_share", "code_coverage", "top_codes", "unclassified", "first_period", "kd_localised",
+    "internal_ties", "tie_density",
 ]
-#: Emerging hot spot categories that count as "entries rising".
-EMERGING_CATEGORIES = frozenset({"new hot spot", "consecutive hot spot", "intensifying hot spot", "new",
-                                 "consecutive", "intensifying"})
-_DECLINING_CATEGORIES = frozenset({"diminishing hot spot", "historical hot spot", "diminishing", "historical"})
+TESTED_COLUMNS = ["activity_id", "cluster", "lat", "lon", "radius_km", "locations", "firms", "cases", "expected",
+                  "relative_risk", "llr", "p_value", "p_gumbel", "p_used", "permutations", "q_value", "outcome"]
+PIECE_COLUMNS = ["piece_id", "candidate_id", "activity_id", "source", "label", "cluster", "lat", "lon", "radius_km",
+                 "n_firms", "n_area", "relative_risk", "llr", "p_value", "q_value"]
 
 
 @dataclass(frozen=True)
 class CandidateResult:
-    """Ranked cluster candidates with their firms and evidence.
+    """Ranked cluster candidates with their firms, pieces and evidence.
 
     Attributes
     ----------
     candidates
         One row per candidate, best score first (columns :data:`CANDIDATE_COLUMNS`).
     candidate_firms
-        ``candidate_id, firm_id`` (the activity's firms inside the candidate's circle).
+        ``candidate_id, firm_id``: the union of the pieces' firms.
+    pieces
+        Every significant cluster that went into a candidate (:data:`PIECE_COLUMNS`).
+    tested
+        Every cluster tested (:data:`TESTED_COLUMNS`), with its ``outcome``: ``piece``, ``not significant``,
+        ``one address`` (a building or mall, not a place) or ``too few firms``.
     activities
         Every activity tested: ``activity_id, source, label, n_firms, clusters_tested, best_p, best_q``.
     entries
-        ``candidate_id, period, entries``: entries (founding, or first dated text) per year.
+        ``candidate_id, period, entries, register_entries`` per trend year.
     kd_curves
-        Activity id → Kd curve frame (``KdResult.to_frame()``) for the activities where Kd ran.
+        Candidate id → Kd curve frame of its activities' firms, for the leading candidates.
     examples
         ``candidate_id, firm_id, name, text``: up to five example firms per candidate.
+    failures
+        ``stage, subject, error``: evidence that could not be computed, and why (nothing is dropped silently).
+    notes
+        What a reader must know about the run (ignored codes, unknown ages ...).
+    base_rates
+        The register's base rates the statuses are measured against (:class:`BaseRates`).
     text_method
         How text activities were made (``none`` when no texts).
+    config
+        The settings.
     parameters
-        Everything that made the result, the seed included.
+        Everything that made the result, the full seed included.
+    seed, seed_spawn_key
+        The seed (entropy and spawn key) that repeats the run.
     """
 
     candidates: pd.DataFrame
     candidate_firms: pd.DataFrame
+    pieces: pd.DataFrame
+    tested: pd.DataFrame
     activities: pd.DataFrame
     entries: pd.DataFrame
     kd_curves: dict[str, pd.DataFrame] = field(repr=False)
     examples: pd.DataFrame = field(repr=False)
+    failures: pd.DataFrame
+    notes: tuple[str, ...]
+    base_rates: BaseRates = field(repr=False)
     text_method: str
+    config: CandidateConfig
     parameters: dict[str, Any]
     seed: int
+    seed_spawn_key: tuple[int, ...] = ()
 
     def to_frame(self) -> pd.DataFrame:
         """The candidates (a copy)."""
         return self.candidates.copy()
 
 
-def status_of(*, recent_share: float, trend: str, ehsa_category: str, sme_share: float,
-              young: float = 0.5, sme: float = 0.5) -> str:
-    """The status of a significant candidate, by the documented rules (first that applies).
+# ----------------------------------------------------------------------------------------------------------------
+# stage 0: the snapshot
+# ----------------------------------------------------------------------------------------------------------------
 
-    * ``spawning``: most firms young (``recent_share > young``), entries rising (Mann–Kendall increasing, or an
-      emerging hot spot category new / consecutive / intensifying), and SME-driven (``sme_share > sme``, or
-      unknown);
-    * ``emerging``: young firms ≥ 30 %, or entries rising;
-    * ``declining``: entries falling (Mann–Kendall decreasing, or a diminishing / historical hot spot), or fewer
-      than 10 % young firms with no entries rising;
-    * ``established``: otherwise, and whenever firm ages are unknown (``recent_share`` NaN) with no trend.
 
-    Examples
-    --------
-    >>> status_of(recent_share=0.7, trend="increasing", ehsa_category="", sme_share=1.0)
-    'spawning'
-    >>> status_of(recent_share=0.05, trend="none", ehsa_category="", sme_share=1.0)
-    'declining'
+def select_firms(firms: pd.DataFrame, config: CandidateConfig,
+                 as_of: pd.Timestamp | None) -> tuple[pd.DataFrame, list[str]]:
+    """The firms scanned: known on ``as_of`` (:func:`clusterwatch.snapshot.known_on`), located, inside the
+    config's datasets / cities / bounding box, in a canonical order (dataset, firm id) so that the input's row
+    order never matters. Returns the frame and notes on what was left out."""
+    for column in ("firm_id", "lat", "lon"):
+        if column not in firms:
+            raise InputError(f"firms need a {column!r} column")
+    notes = []
+    out = known_on(firms, as_of, kind="firms")
+    if len(out) < len(firms):
+        notes.append(f"{len(firms) - len(out):,} firms founded after {as_of:%Y-%m-%d} or dissolved by then "
+                     "are left out" if as_of is not None else "")
+    if config.datasets is not None:
+        if "dataset" not in out:
+            raise OptionError("datasets is set but the firms have no 'dataset' column")
+        missing = sorted(set(config.datasets) - set(out["dataset"].astype(str)))
+        if missing:
+            known = ", ".join(sorted(set(out["dataset"].astype(str))))
+            raise OptionError(f"dataset(s) {', '.join(missing)} not among the firms' datasets: {known}")
+        out = out[out["dataset"].astype(str).isin(config.datasets)]
+    if config.cities is not None:
+        if "city" not in out:
+            raise OptionError("cities is set but the firms have no 'city' column")
+        wanted = {c.strip().casefold() for c in config.cities}
+        out = out[out["city"].astype("string").str.strip().str.casefold().isin(wanted).fillna(False).to_numpy()]
+    located = out["lat"].notna() & out["lon"].notna()
+    if not located.all():
+        notes.append(f"{int((~located).sum()):,} firms without coordinates are left out")
+    out = out[located.to_numpy()]
+    if config.bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = config.bbox
+        inside = out["lon"].between(min_lon, max_lon) & out["lat"].between(min_lat, max_lat)
+        out = out[inside.to_numpy()]
+    keys = ["dataset", "firm_id"] if "dataset" in out else ["firm_id"]
+    out = out.assign(firm_id=out["firm_id"].astype(str)).sort_values(keys, kind="stable").reset_index(drop=True)
+    return out, [n for n in notes if n]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# stage 1: activities
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def build_activities(firms: pd.DataFrame, activities: pd.DataFrame | None, config: CandidateConfig, seed: Seed, *,
+                     as_of: pd.Timestamp, text_cache: Any = None) -> tuple[list[Activity], str, list[str]]:
+    """The activities to test: codes at useful levels, benchmark clusters and text groups, each with at least
+    ``min_firms`` firms. Returns them (sorted by id), the text method and notes."""
+    notes = []
+    if "code" in firms and firms["code"].notna().any():
+        systems = firms["code_system"] if "code_system" in firms else pd.Series(pd.NA, index=firms.index)
+        unknown = firms["code"].notna() & systems.isna()
+        if unknown.any():
+            notes.append(f"{int(unknown.sum()):,} firms have codes in column 'code' but no code system, so their "
+                         "codes are not tested: set it with --code-system naics|nace2|uksic2007|sn2007")
+    acts = code_activities(firms, min_firms=config.min_firms) if "code_system" in firms else []
+    text_method = "none"
+    if config.use_text:
+        texts = firm_texts(firms, activities)
+        if not texts.empty:
+            text_seed = int(seed.child("text").generate_state(1)[0])
+            found, text_method = text_activities(firms, texts, min_firms=config.min_firms, as_of=as_of,
+                                                 rng=text_seed, method=config.text_method, cache=text_cache,
+                                                 stop_words=config.stop_words)
+            acts += found
+            if text_method.startswith("keywords"):
+                notes.append(f"text activities fell back to {text_method}")
+    acts = sorted((a for a in acts if a.members.sum() >= config.min_firms), key=lambda a: a.activity_id)
+    return acts, text_method, notes
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# stage 2: concentration
+# ----------------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """Every cluster tested (``tested``, BH-adjusted across all activities) and the scans that found them."""
+
+    tested: pd.DataFrame
+    scans: dict[str, Any] = field(repr=False)
+
+
+def test_concentration(firms: pd.DataFrame, acts: list[Activity], config: CandidateConfig,
+                       seed: Seed) -> Concentration:
+    """Bernoulli spatial scan of every activity against all firms (Kulldorff 1997), windows capped at
+    ``max_population`` and ``max_radius_km``, at least ``min_firms`` cases; the most likely and up to
+    ``max_clusters − 1`` secondary clusters of every activity are adjusted with activities as families
+    (:func:`_family_q`: BH over the activities' most likely clusters, then BH within the selected activities at
+    level α R / m; Benjamini & Bogomolov 2014). Where a cluster's LLR exceeds every replicate, its p-value is
+    the Gumbel approximation of Abrams, Kleinman & Kulldorff (2010) (``p_gumbel``), since the Monte Carlo floor
+    1 / (R + 1) would otherwise hide strong clusters when hundreds of activities are tested; ``p_value`` keeps
+    the Monte Carlo p-value, ``p_used`` says which went into the adjustment.
+
+    With ``screen_permutations``, every activity is first scanned with that many replicates and those whose most
+    likely cluster reaches p ≤ ``screen_alpha`` again with ``permutations``; the others keep their screening
+    p-values (valid Monte Carlo p-values, only coarser). Each activity's replicates come from a child seed keyed
+    by its id, so adding or removing another activity changes nothing else.
     """
-    rising = trend == "increasing" or ehsa_category in EMERGING_CATEGORIES
-    if math.isnan(recent_share) and not rising and trend != "decreasing":
-        return "established"  # no ages known: concentrated, nothing says new or fading
-    young_share = 0.0 if math.isnan(recent_share) else recent_share
-    sme_ok = math.isnan(sme_share) or sme_share > sme
-    if young_share > young and rising and sme_ok:
-        return "spawning"
-    if young_share >= 0.3 or rising:
-        return "emerging"
-    if trend == "decreasing" or ehsa_category in _DECLINING_CATEGORIES or young_share < 0.1:
-        return "declining"
-    return "established"
+    if not acts:
+        return Concentration(pd.DataFrame(columns=TESTED_COLUMNS), {})
+    masks = {a.activity_id: a.members for a in acts}
+    options = dict(max_population=config.max_population, max_radius=config.max_radius_km,
+                   max_clusters=config.max_clusters, min_cases=config.min_firms)
+    screen = config.screen_permutations
+    screened = screen is not None and screen < config.permutations
+    first = int(screen) if screened and screen is not None else config.permutations
+    scans = bernoulli_scan_each(firms, masks, permutations=first, rng=seed.child("scan"),
+                                **options)  # type: ignore[arg-type]
+    used = dict.fromkeys(masks, first)
+    if screened:
+        keep = {k: masks[k] for k, r in scans.items()
+                if len(r.clusters) and r.clusters["p_value"].min() <= config.screen_alpha}
+        if keep:
+            scans.update(bernoulli_scan_each(firms, keep, permutations=config.permutations,
+                                             rng=seed.child("refine"), **options))  # type: ignore[arg-type]
+            used.update(dict.fromkeys(keep, config.permutations))
+    frames = []
+    for activity_id, result in scans.items():
+        clusters = result.clusters
+        if clusters.empty:
+            continue
+        monte_carlo = clusters["p_value"].to_numpy(dtype=float)
+        gumbel = gumbel_p(clusters["llr"].to_numpy(dtype=float), result.simulated_llr)
+        floor = 1.0 / (used[activity_id] + 1)
+        frames.append(pd.DataFrame({
+            "activity_id": activity_id, "cluster": clusters["cluster"].astype(int), "lat": clusters["lat"],
+            "lon": clusters["lon"], "radius_km": clusters["radius"], "locations": clusters["locations"],
+            "firms": clusters["firms"], "cases": clusters["cases"], "expected": clusters["expected"],
+            "relative_risk": clusters["relative_risk"], "llr": clusters["llr"], "p_value": monte_carlo,
+            "p_gumbel": gumbel, "p_used": np.where((monte_carlo <= floor) & np.isfinite(gumbel), gumbel, monte_carlo),
+            "permutations": used[activity_id]}))
+    tested = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=TESTED_COLUMNS[:-2])
+    tested["q_value"] = _family_q(tested, config.alpha) if len(tested) else []
+    tested["outcome"] = np.where(tested["q_value"] <= config.alpha, "piece", "not significant")
+    return Concentration(tested.reset_index(drop=True), scans)
 
 
-def score_of(q: float, relative_risk: float, recent_share: float, trend: str, ehsa_category: str,
-             permutations: int) -> float:
-    """Ranking score in [0, 100]: ``100 × (0.4 S + 0.2 R + 0.25 Y + 0.15 T)`` with
-    S = −log10(q) / log10(permutations + 1) capped at 1 (strength of evidence), R = ln(RR) / ln(10) capped to
-    [0, 1] (relative risk 10 or more scores 1), Y = share of young firms, T = 1 when entries are rising, 0.5 when
-    flat, 0 when falling."""
-    s = min(1.0, -math.log10(max(q, 1e-12)) / math.log10(permutations + 1))
-    r = 1.0 if not math.isfinite(relative_risk) else min(1.0, max(0.0, math.log(relative_risk) / math.log(10)))
-    y = 0.0 if math.isnan(recent_share) else recent_share
-    rising = trend == "increasing" or ehsa_category in EMERGING_CATEGORIES
-    t = 1.0 if rising else (0.0 if trend == "decreasing" else 0.5)
-    return round(100 * (0.4 * s + 0.2 * r + 0.25 * y + 0.15 * t), 2)
+# ----------------------------------------------------------------------------------------------------------------
+# the main job
+# ----------------------------------------------------------------------------------------------------------------
 
 
 def find_candidates(
@@ -125,58 +269,49 @@ def find_candidates(
     activities: pd.DataFrame | None = None,
     *,
     as_of: str | pd.Timestamp | None = None,
-    recent_years: int = 5,
-    min_firms: int = 8,
-    max_radius_km: float | None = 25.0,
-    max_population: float = 0.1,
-    max_clusters: int = 3,
-    permutations: int = 999,
-    screen_permutations: int | None = 99,
-    alpha: float = 0.05,
-    trend_periods: int = 10,
-    kd_max_activities: int = 20,
-    kd_max_firms: int = 500,
-    kd_permutations: int = 99,
-    use_text: bool = True,
-    text_method: str = "tfidf-svd-kmeans",
+    config: CandidateConfig | None = None,
+    relations: pd.DataFrame | None = None,
     text_cache: Any = None,
-    rng: int | np.random.Generator | None = None,
+    rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    **settings: Any,
 ) -> CandidateResult:
-    """Cluster candidates: activities significantly concentrated in a place, with their emergence evidence.
+    """Cluster candidates: activities significantly concentrated in a place, merged, with their evidence.
 
-    1. Activities: official codes at useful levels and benchmark clusters (:func:`code_activities`), and text
-       activities from descriptions and activity texts (:func:`text_activities`); each needs ``min_firms`` firms.
-    2. Concentration: a Bernoulli spatial scan per activity against all firms (Kulldorff 1997), windows capped at
-       ``max_population`` of the firms and ``max_radius_km``; the most likely and up to ``max_clusters - 1``
-       secondary clusters of every activity are adjusted together by Benjamini–Hochberg; clusters with
-       q ≤ ``alpha`` are candidates (nothing else is). With ``screen_permutations`` (default 99) every activity is
-       first scanned with that many replicates and only those whose most likely cluster reaches p ≤ 0.05 are
-       scanned again with ``permutations``; the others keep their screening p-values (valid Monte Carlo
-       p-values, only coarser). ``None`` scans every activity with ``permutations``.
-    3. Evidence per candidate: its firms (the activity's firms inside the circle), young firms (founded within
-       ``recent_years`` of ``as_of``), entries per year and their Mann–Kendall trend over the last
-       ``trend_periods`` complete years, SME share, anchor share, and Duranton–Overman Kd of the activity (for up
-       to ``kd_max_activities`` activities with at most ``kd_max_firms`` firms).
-    4. Status (:func:`status_of`) and score (:func:`score_of`); candidates with identical firm sets are merged
-       into the best-scored one.
+    1. Snapshot: only firms known on ``as_of`` (founded by then, not dissolved), located, inside the config's
+       datasets / cities / box, in canonical order; activities and relations dated by then.
+    2. Activities: official codes at useful levels and benchmark clusters, and text groups (boilerplate removed
+       with the ``stop_words`` preset); each needs ``min_firms`` firms.
+    3. Concentration (:func:`test_concentration`): every cluster tested, BH-adjusted; clusters with
+       q ≤ ``alpha`` holding at least ``min_firms`` of the activity's firms at more than one address are pieces.
+    4. Merge: pieces sharing ``merge_overlap`` of the smaller one's firms, or whose circles hold mostly the same
+       firms, become one candidate (:func:`~clusterwatch.candidates.merge.merge_pieces`); its firms are the
+       union of the pieces' firms; its circle is centred on its best piece and holds all its firms.
+    5. Evidence on the union: young firms, entries per year and their trend *relative to the register's*, SME
+       and anchor shares, location quotient and relative risk of the union's area, emerging hot spot category,
+       ties among its firms (where ``relations`` are given); failures are recorded in ``failures``.
+    6. Status against the register's base rates (:mod:`clusterwatch.candidates.status`); a continuous score
+       (:func:`~clusterwatch.candidates.status.score_of`), ties broken by LLR, firms and the firm ids, never by
+       code order; Duranton–Overman Kd for the leading candidates.
 
     Parameters
     ----------
     firms
-        Canonical firm table as of ``as_of`` (``firm_id``, ``lat``, ``lon``; ``founded``, ``code``, ``sme``,
-        ``employees``, ``description`` where known).
+        Canonical firm table (``firm_id``, ``lat``, ``lon``; ``founded``, ``dissolved``, ``code``,
+        ``code_system``, ``codes``, ``sme``, ``employees``, ``description``, ``dataset``, ``city`` where known).
     activities
         Optional activities table (``firm_id, date, title, text``), e.g. SBIR awards with abstracts.
     as_of
         The date of the analysis; default the latest founding or activity date.
-    text_method, text_cache
-        How text activities are found (``method`` and ``cache`` of
-        :func:`clusterwatch.analysis.text.discover_activities`): TF-IDF + SVD by default (fast, no model);
-        ``"auto"`` or ``"embedding-kmeans"`` for sentence embeddings, cached in ``text_cache`` (a workspace or a
-        cache file) when given.
+    config
+        The settings (:class:`CandidateConfig`); ``settings`` keywords override single fields.
+    relations
+        Optional relations (``source, target`` or ``project``) for the ties among a candidate's firms.
+    text_cache
+        Where sentence embeddings are cached (a workspace or a cache file) for the embedding text methods.
     rng
-        Seed; every Monte Carlo step draws from children of it, so the same seed gives the same result.
+        Seed; every random step draws from a child of it keyed by the step's name, so the same seed gives the
+        same result.
     progress
         Optional callback ``(message, done, total)``.
 
@@ -189,190 +324,216 @@ def find_candidates(
     InputError
         For firms without coordinates or too few firms.
     OptionError
-        For parameters outside their ranges.
+        For settings outside their ranges.
 
     References
     ----------
     Kulldorff, M. (1997). A spatial scan statistic. Duranton, G. & Overman, H. G. (2005). Testing for
-    localization using micro-geographic data. Benjamini, Y. & Hochberg, Y. (1995). Mann (1945), Kendall (1975).
+    localization using micro-geographic data. Benjamini, Y. & Hochberg, Y. (1995). Armitage, P. (1955).
     """
-    if recent_years < 1:
-        raise OptionError(f"recent_years must be at least 1, got {recent_years!r}")
-    if min_firms < 3:
-        raise OptionError(f"min_firms must be at least 3, got {min_firms!r}")
-    if not 0 < alpha < 1:
-        raise OptionError(f"alpha must be in (0, 1), got {alpha!r}")
-    if max_radius_km is not None and max_radius_km <= 0:
-        raise OptionError(f"max_radius_km must be positive or None, got {max_radius_km!r}")
-    for column in ("firm_id", "lat", "lon"):
-        if column not in firms:
-            raise InputError(f"firms need a {column!r} column")
-    firms = firms[firms["lat"].notna() & firms["lon"].notna()].reset_index(drop=True)
-    if len(firms) < 2 * min_firms:
-        raise InputError(f"too few located firms to scan: {len(firms)} (need at least {2 * min_firms})")
+    config = (config or CandidateConfig()).replace(**settings) if settings else (config or CandidateConfig())
     seed = resolve_seed(rng)
-    scan_seed, kd_seed, text_seed, refine_seed = (
-        int(s) for s in np.random.SeedSequence(seed.entropy).generate_state(4, dtype=np.uint32))
-    founded = pd.to_datetime(firms["founded"]) if "founded" in firms else pd.Series(pd.NaT, index=firms.index)
-    if as_of is None:
+    tell = progress or (lambda message, done, total: None)
+    as_of_ts = None if as_of is None else pd.Timestamp(as_of)
+    scanned, notes = select_firms(firms, config, as_of_ts)
+    if activities is not None:
+        activities = known_on(activities, as_of_ts, kind="activities")
+    if relations is not None:
+        relations = known_on(relations, as_of_ts, kind="relations")
+    if len(scanned) < 2 * config.min_firms:
+        raise InputError(f"too few located firms to scan: {len(scanned)} (need at least {2 * config.min_firms})")
+    founded = (pd.to_datetime(scanned["founded"], errors="coerce") if "founded" in scanned
+               else pd.Series(pd.NaT, index=scanned.index, dtype="datetime64[ns]"))
+    if as_of_ts is None:
         dates = [founded.max()]
         if activities is not None and len(activities):
-            dates.append(pd.to_datetime(activities["date"]).max())
+            dates.append(pd.to_datetime(activities["date"], errors="coerce").max())
         known = [d for d in dates if pd.notna(d)]
         as_of_ts = max(known) if known else pd.Timestamp.today().normalize()
-    else:
-        as_of_ts = pd.Timestamp(as_of)
-    tell = progress or (lambda message, done, total: None)
+    if activities is not None:
+        activities = activities[activities["firm_id"].astype(str).isin(set(scanned["firm_id"]))]
 
-    # 1. activities
-    tell("activities from codes", 0, 4)
-    acts = code_activities(firms, min_firms=min_firms)
-    texts = firm_texts(firms, activities)
-    requested_text_method, text_method = text_method, "none"
-    if use_text and not texts.empty:
-        tell("activities from texts", 1, 4)
-        found, text_method = text_activities(firms, texts, min_firms=min_firms, as_of=as_of_ts, rng=text_seed,
-                                             method=requested_text_method, cache=text_cache)
-        acts += found
-    acts = [a for a in acts if a.members.sum() >= min_firms]
+    tell("activities", 0, 6)
+    acts, text_method, more = build_activities(scanned, activities, config, seed, as_of=as_of_ts,
+                                               text_cache=text_cache)
+    notes += more
+    tell(f"scanning {len(acts)} activities", 1, 6)
+    concentration = test_concentration(scanned, acts, config, seed)
+    tested = concentration.tested
 
-    # 2. concentration
-    tell(f"scanning {len(acts)} activities", 2, 4)
-    screened = screen_permutations is not None and 0 < screen_permutations < permutations
-    masks = {a.activity_id: a.members for a in acts}
-    scan_options = dict(max_population=max_population, max_radius=max_radius_km, max_clusters=max_clusters,
-                        min_cases=3)
-    first = int(screen_permutations) if screened and screen_permutations is not None else permutations
-    scans = bernoulli_scan_each(firms, masks, permutations=first,
-                                rng=scan_seed, **scan_options) if acts else {}  # type: ignore[arg-type]
-    if screened:
-        # screening: only activities whose most likely cluster reaches p <= screen_alpha with few replicates get
-        # the full number (the others keep their screening p-value, a valid but coarser Monte Carlo p)
-        keep = {k: masks[k] for k, r in scans.items() if len(r.clusters) and r.clusters["p_value"].min() <= 0.05}
-        tell(f"refining {len(keep)} of {len(acts)} activities", 2, 4)
-        if keep:
-            scans.update(bernoulli_scan_each(firms, keep, permutations=permutations, rng=refine_seed,
-                                             **scan_options))  # type: ignore[arg-type]
-    rows = []
-    for a in acts:
-        result = scans[a.activity_id]
-        for c in result.clusters.itertuples(index=False):
-            rows.append((a.activity_id, int(c.cluster), float(c.p_value)))
-    tested = pd.DataFrame(rows, columns=["activity_id", "cluster", "p_value"])
-    tested["q_value"] = benjamini_hochberg(tested["p_value"].to_numpy()) if len(tested) else []
-    significant = tested[tested["q_value"] <= alpha]
-
-    # 3. evidence
-    tell(f"evidence for {len(significant)} clusters", 3, 4)
+    tell("pieces and merging", 2, 6)
     by_id = {a.activity_id: a for a in acts}
-    firm_ids = firms["firm_id"].astype(str).to_numpy()
-    recent_from = as_of_ts - pd.DateOffset(years=recent_years)
-    last_year = as_of_ts.year - 1 if as_of_ts < pd.Timestamp(year=as_of_ts.year, month=12, day=31) else as_of_ts.year
-    years = np.arange(last_year - trend_periods + 1, last_year + 1)
-    sme = _sme(firms)
-    employees = pd.to_numeric(firms["employees"], errors="coerce") if "employees" in firms else None
-    kd_curves: dict[str, pd.DataFrame] = {}
-    kd_order = sorted({r.activity_id for r in significant.itertuples()},
-                      key=lambda i: by_id[i].n_firms)
-    kd_ids = [i for i in kd_order if by_id[i].n_firms <= kd_max_firms][:kd_max_activities]
-    for k, activity_id in enumerate(sorted(kd_ids)):
-        try:
-            curve = kd(firms, by_id[activity_id].members, permutations=kd_permutations,
-                       rng=int(kd_seed) + k)
-            kd_curves[activity_id] = curve.to_frame().assign(localised_any=curve.is_localised)
-        except Exception:  # noqa: BLE001 - Kd is supporting evidence; a degenerate activity must not stop the scan
+    precision = (scanned["geo_precision"].astype("string").str.lower() if "geo_precision" in scanned
+                 else pd.Series(pd.NA, index=scanned.index, dtype="string"))
+    point_level = ~precision.isin(sorted(AREA_PRECISIONS)).fillna(False).to_numpy(dtype=bool)
+    pieces: list[dict[str, Any]] = []
+    for k in np.flatnonzero(tested["outcome"].to_numpy() == "piece") if len(tested) else []:
+        row = tested.iloc[int(k)]
+        result = concentration.scans[row["activity_id"]]
+        area = np.sort(result.firms_in(int(row["cluster"])).to_numpy())
+        members = area[by_id[row["activity_id"]].members[area]]
+        if int(row["locations"]) < 2 and point_level[area].all():
+            tested.loc[int(k), "outcome"] = "one address"  # a building or a mall is not a place
             continue
-    precision = (firms["geo_precision"].astype("string").str.lower() if "geo_precision" in firms
-                 else pd.Series(pd.NA, index=firms.index, dtype="string"))
-    # firms placed at a ZIP or city centre share a site without sharing an address; located points do
-    point_level = ~precision.isin(["zip", "postcode", "city", "municipality", "district", "county", "region",
-                                   "country", "zcta"]).fillna(False).to_numpy(dtype=bool)
-    cand_rows, member_rows, entry_rows, example_rows = [], [], [], []
-    ehsa_cache: dict[str, pd.DataFrame | None] = {}
-    for r in significant.itertuples(index=False):
-        a = by_id[r.activity_id]
-        result = scans[r.activity_id]
-        c = result.clusters.set_index("cluster").loc[r.cluster]
-        if int(c["locations"]) < 2 and point_level[result.firms_in(int(r.cluster)).to_numpy()].all():
-            continue  # one address (a building, a mall) is not a place: tested, counted in BH, not a candidate
-        inside = np.zeros(len(firms), dtype=bool)
-        inside[result.firms_in(int(r.cluster)).to_numpy()] = True
-        rows_in = np.flatnonzero(inside & a.members)
-        f_founded = founded.iloc[rows_in]
-        known = f_founded.notna()
-        dated = int(known.sum()) >= max(3, 0.5 * len(rows_in))  # ages judged only where most firms are dated
-        n_recent = int((f_founded[known] >= recent_from).sum())
-        recent_share = n_recent / int(known.sum()) if dated else float("nan")
-        counts = np.array([(f_founded.dt.year == y).sum() for y in years], dtype=float)
-        trend, trend_p = "none", float("nan")
-        if dated and len(years) >= 4:
-            mk = mann_kendall(counts)
-            trend, trend_p = str(mk.trend[0]), float(mk.p[0])
-        first_period = str(int(f_founded.dt.year.min())) if known.any() else ""
-        sme_share = float(np.nanmean(sme[rows_in])) if np.isfinite(sme[rows_in]).any() else float("nan")
+        if len(members) < config.min_firms:
+            tested.loc[int(k), "outcome"] = "too few firms"
+            continue
+        pieces.append({"activity_id": row["activity_id"], "cluster": int(row["cluster"]), "lat": float(row["lat"]),
+                       "lon": float(row["lon"]), "radius_km": float(row["radius_km"]), "members": members,
+                       "area": area, "relative_risk": float(row["relative_risk"]), "llr": float(row["llr"]),
+                       "p_value": float(row["p_value"]), "q_value": float(row["q_value"])})
+    groups = merge_pieces([p["members"] for p in pieces], [p["area"] for p in pieces], len(scanned),
+                          overlap=config.merge_overlap)
+
+    tell(f"evidence for {len(groups)} candidates", 3, 6)
+    recent_from = as_of_ts - pd.DateOffset(years=config.recent_years)
+    last_year = as_of_ts.year if (as_of_ts.month, as_of_ts.day) == (12, 31) else as_of_ts.year - 1
+    years = np.arange(last_year - config.trend_periods + 1, last_year + 1)
+    sme = sme_flags(scanned)
+    base = base_rates(founded, sme, recent_from=recent_from, years=years,
+                      min_date_coverage=config.min_date_coverage, min_dated_years=config.min_dated_years)
+    if not base.ages_known:
+        notes.append(f"ages unknown: {base.age_reason}; no candidate is called spawning, emerging, established "
+                     "or declining (status 'concentrated')")
+    employees = pd.to_numeric(scanned["employees"], errors="coerce") if "employees" in scanned else None
+    firm_ids = scanned["firm_id"].to_numpy()
+    failures: list[tuple[str, str, str]] = []
+    ehsa_cache: dict[tuple[str, ...], pd.DataFrame | None] = {}
+    rows_out: list[dict[str, Any]] = []
+    for group in groups:
+        parts = sorted((pieces[i] for i in group), key=lambda p: (p["q_value"], -p["llr"], p["activity_id"],
+                                                                  p["cluster"]))
+        best = parts[0]
+        members = np.unique(np.concatenate([p["members"] for p in parts]))
+        area = np.unique(np.concatenate([p["area"] for p in parts]))
+        activity_ids = tuple(sorted({p["activity_id"] for p in parts}))
+        mask = np.zeros(len(scanned), dtype=bool)
+        for activity_id in activity_ids:
+            mask |= by_id[activity_id].members
+        # the name: the most specific piece holding at least half of the candidate's firms (text, then the
+        # longest code, then a benchmark cluster), so that Dalton reads "Carpet and Rug Mills", not "Manufacturing"
+        named = [p for p in parts if 2 * len(p["members"]) >= len(members)] or parts[:1]
+        lead = by_id[min(named, key=lambda p: (-_specificity(p["activity_id"]), p["q_value"], -p["llr"]))[
+            "activity_id"]]
+        c, n, big_c, big_n = len(members), len(area), int(mask.sum()), len(scanned)
+        distance = _km(best["lat"], best["lon"], scanned["lat"].to_numpy()[members],
+                       scanned["lon"].to_numpy()[members])
+        ages = age_evidence(founded, members, base, recent_from=recent_from, min_firms=config.min_firms)
+        smes = sme_evidence(sme, members, base.sme_share)
         anchor = float("nan")
         if employees is not None:
-            emp = employees.iloc[rows_in].dropna()
+            emp = employees.iloc[members].dropna()
             if emp.sum() > 0:
                 anchor = float(emp.max() / emp.sum())
-        ehsa = _ehsa_category(firms, founded, a.members, years, as_of_ts, float(c["lat"]), float(c["lon"]),
-                              float(c["radius"]), ehsa_cache, a.activity_id)
-        status = status_of(recent_share=recent_share, trend=trend, ehsa_category=ehsa, sme_share=sme_share)
-        score = score_of(float(r.q_value), float(c["relative_risk"]), recent_share, trend, ehsa, permutations)
-        kd_frame = kd_curves.get(a.activity_id)
-        cand_rows.append({
-            "activity": a.activity_id, "activity_source": a.source, "label": a.label, "keywords": a.keywords,
-            "status": status, "score": score, "n_firms": len(rows_in), "n_recent": n_recent,
-            "recent_share": recent_share, "sme_share": sme_share, "lat": float(c["lat"]), "lon": float(c["lon"]),
-            "radius_km": float(c["radius"]), "p_value": float(r.p_value), "q_value": float(r.q_value),
-            "relative_risk": float(c["relative_risk"]), "expected": float(c["expected"]), "trend": trend,
-            "trend_p": trend_p, "ehsa_category": ehsa, "code_coverage": a.code_coverage, "top_codes": a.top_codes,
-            "unclassified": a.unclassified, "anchor_share": anchor, "first_period": first_period,
-            "kd_localised": (bool(kd_frame["localised_any"].iloc[0]) if kd_frame is not None else pd.NA),
-            "_firms": tuple(sorted(firm_ids[rows_in])), "_rows": rows_in, "_counts": counts,
+        radius = max(best["radius_km"], float(distance.max()) if distance.size else 0.0)
+        ehsa = ""
+        if ages["ages_known"]:
+            try:
+                if activity_ids not in ehsa_cache:
+                    ehsa_cache[activity_ids] = ehsa_cells(scanned, founded, mask, start_year=int(years[0]),
+                                                          as_of=as_of_ts)
+                cells = ehsa_cache[activity_ids]
+                ehsa = ehsa_category(cells, best["lat"], best["lon"], radius) if cells is not None else ""
+            except Exception as exc:  # noqa: BLE001 - supporting evidence: recorded, never silently dropped
+                ehsa_cache[activity_ids] = None
+                failures.append(("emerging hot spots", " ".join(activity_ids), _reason(exc)))
+        ties, density = (float("nan"), float("nan"))
+        if relations is not None and len(relations):
+            ties, density = network_ties(relations, set(firm_ids[members]))
+        text_parts = [by_id[a] for a in activity_ids if by_id[a].source == "text"]
+        rows_out.append({
+            "label": lead.label + (f" (+{len(activity_ids) - 1} related)" if len(activity_ids) > 1 else ""),
+            "n_firms": c, "n_pieces": len(parts), "pieces": ";".join(activity_ids),
+            "activity": lead.activity_id, "activity_source": "+".join(sorted({by_id[a].source for a in activity_ids})),
+            "keywords": lead.keywords, "lat": best["lat"], "lon": best["lon"], "radius_km": radius,
+            "p_value": best["p_value"], "q_value": best["q_value"], "llr": max(p["llr"] for p in parts),
+            "relative_risk": (c / n) / ((big_c - c) / (big_n - n)) if big_c > c and big_n > n else float("inf"),
+            "location_quotient": (c / n) / (big_c / big_n), "expected": big_c * n / big_n, "n_area": n,
+            "age_evidence": ages["age_evidence"], "n_dated": ages["n_dated"], "n_recent": ages["n_recent"],
+            "recent_share": ages["recent_share"], "base_recent_share": base.young_share,
+            "young_p": ages["young_p"], "rising_p": ages["rising_p"], "falling_p": ages["falling_p"],
+            "trend_z": ages["trend_z"], "ages_known": ages["ages_known"], "ehsa_category": ehsa,
+            "sme_share": smes["sme_share"], "base_sme_share": base.sme_share, "sme_p": smes["sme_p"],
+            "sme_low_p": smes["sme_low_p"], "anchor_share": anchor,
+            "code_coverage": (min(a.code_coverage for a in text_parts) if text_parts else 1.0),
+            "top_codes": "; ".join(dict.fromkeys(t for a in activity_ids if (t := by_id[a].top_codes))),
+            "unclassified": bool(text_parts) and all(a.unclassified for a in text_parts)
+                            and all(by_id[a].source == "text" for a in activity_ids),
+            "first_period": ages["first_period"], "internal_ties": ties, "tie_density": density,
+            "_members": members, "_counts": ages["counts"], "_parts": parts, "_mask": mask,
+            "_key": tuple(firm_ids[members]),
         })
-    cand = pd.DataFrame(cand_rows)
+
+    tell("status and rank", 4, 6)
+    cand = pd.DataFrame(rows_out)
+    member_rows, entry_rows, example_rows, piece_rows = [], [], [], []
+    kd_curves: dict[str, pd.DataFrame] = {}
     if len(cand):
-        # identical firm sets (NAICS 54, 541, 5417 and a benchmark cluster holding the same firms) are one
-        # candidate: the best score wins, ties go to the most specific activity (text, then the longest code)
-        cand["_specific"] = [_specificity(i) for i in cand["activity"]]
-        cand = cand.sort_values(["score", "q_value", "_specific", "activity"], ascending=[False, True, False, True],
-                                kind="stable")
-        cand = cand.drop_duplicates("_firms", keep="first").reset_index(drop=True)
+        cand = assign_status(cand, alpha=config.status_alpha)
+        cand["score"] = [score_of(q=r.q_value, llr=r.llr, relative_risk=r.relative_risk, young_share=r.recent_share
+                                  if r.ages_known else float("nan"), base_young_share=r.base_recent_share,
+                                  trend_z=r.trend_z, permutations=config.permutations)
+                         for r in cand.itertuples(index=False)]
+        cand = cand.sort_values(["score", "llr", "n_firms", "_key"], ascending=[False, False, False, True],
+                                kind="stable").reset_index(drop=True)
         cand["candidate_id"] = [f"C{i + 1:03d}" for i in range(len(cand))]
-        names = firms["name"].astype("string") if "name" in firms else pd.Series(firm_ids)
-        for row in cand.to_dict("records"):
+        tell("Kd for the leading candidates", 5, 6)
+        cand["kd_localised"] = pd.array([pd.NA] * len(cand), dtype="boolean")
+        names = scanned["name"].astype("string") if "name" in scanned else pd.Series(firm_ids, dtype="string")
+        done = 0
+        for i, row in enumerate(cand.to_dict("records")):
             cid = row["candidate_id"]
-            member_rows += [(cid, f) for f in row["_firms"]]
-            entry_rows += [(cid, int(y), int(n)) for y, n in zip(years, row["_counts"], strict=True)]
-            texts_of = by_id[row["activity"]].texts
-            picked = sorted(row["_rows"], key=lambda i: (firm_ids[i] not in texts_of, firm_ids[i]))[:5]
-            example_rows += [(cid, firm_ids[i], str(names.iloc[i]), texts_of.get(firm_ids[i], ""))
-                             for i in picked]
+            if done < config.kd_max_candidates and row["_mask"].sum() <= config.kd_max_firms:
+                done += 1
+                try:
+                    curve = kd(scanned, row["_mask"], permutations=config.kd_permutations,
+                               rng=seed.child("kd:" + row["pieces"]))  # type: ignore[arg-type]
+                    kd_curves[cid] = curve.to_frame().assign(localised_any=curve.is_localised)
+                    cand.loc[i, "kd_localised"] = bool(curve.is_localised)
+                except Exception as exc:  # noqa: BLE001 - supporting evidence: recorded, not dropped
+                    failures.append(("kd", f"{cid} {row['pieces']}", _reason(exc)))
+            member_rows += [(cid, f) for f in row["_key"]]
+            entry_rows += [(cid, int(y), int(k), int(t))
+                           for y, k, t in zip(years, row["_counts"], base.entries, strict=True)]
+            for p in row["_parts"]:
+                a = by_id[p["activity_id"]]
+                piece_rows.append((cid, p["activity_id"], a.source, a.label, p["cluster"], p["lat"], p["lon"],
+                                   p["radius_km"], len(p["members"]), len(p["area"]), p["relative_risk"], p["llr"],
+                                   p["p_value"], p["q_value"]))
+            texts_of: dict[str, str] = {}
+            for activity_id in row["pieces"].split(";"):
+                texts_of.update(by_id[activity_id].texts)
+            picked = sorted(row["_members"], key=lambda m: (firm_ids[m] not in texts_of, firm_ids[m]))[:5]
+            example_rows += [(cid, firm_ids[m], str(names.iloc[m]), texts_of.get(firm_ids[m], "")) for m in picked]
         cand = cand[CANDIDATE_COLUMNS]
     else:
         cand = pd.DataFrame(columns=CANDIDATE_COLUMNS)
-    activity_table = _activity_table(acts, scans, tested)
-    tell("done", 4, 4)
+    piece_frame = pd.DataFrame(piece_rows, columns=PIECE_COLUMNS[1:])
+    piece_frame.insert(0, "piece_id", [f"P{i + 1:04d}" for i in range(len(piece_frame))])
+    tell("done", 6, 6)
     parameters = {
-        "as_of": str(as_of_ts.date()), "recent_years": recent_years, "min_firms": min_firms,
-        "max_radius_km": max_radius_km, "max_population": max_population, "max_clusters": max_clusters,
-        "permutations": permutations, "screen_permutations": screen_permutations if screened else None,
-        "alpha": alpha, "trend_periods": trend_periods,
-        "kd_max_activities": kd_max_activities, "kd_max_firms": kd_max_firms, "kd_permutations": kd_permutations,
-        "n_firms": len(firms), "n_activities": len(acts), "n_clusters_tested": len(tested), "seed": seed.entropy,
-        "text_method": text_method,
+        "as_of": str(as_of_ts.date()), **config.to_dict(), "n_firms": len(scanned), "n_activities": len(acts),
+        "n_clusters_tested": len(tested), "n_pieces": len(pieces), "seed": seed.entropy,
+        "seed_spawn_key": list(seed.spawn_key), "text_method": text_method,
+        "base_rates": base.to_dict(),
     }
     return CandidateResult(
         candidates=cand,
         candidate_firms=pd.DataFrame(member_rows, columns=["candidate_id", "firm_id"]),
-        activities=activity_table,
-        entries=pd.DataFrame(entry_rows, columns=["candidate_id", "period", "entries"]),
+        pieces=piece_frame,
+        tested=tested,
+        activities=_activity_table(acts, tested),
+        entries=pd.DataFrame(entry_rows, columns=["candidate_id", "period", "entries", "register_entries"]),
         kd_curves=kd_curves,
         examples=pd.DataFrame(example_rows, columns=["candidate_id", "firm_id", "name", "text"]),
+        failures=pd.DataFrame(failures, columns=["stage", "subject", "error"]),
+        notes=tuple(notes),
+        base_rates=base,
         text_method=text_method,
+        config=config,
         parameters=parameters,
         seed=seed.entropy,
+        seed_spawn_key=seed.spawn_key,
     )
 
 
@@ -385,47 +546,44 @@ def _specificity(activity_id: str) -> int:
     return len(key.replace("-", ""))
 
 
-#: Which category speaks for a candidate circle holding several cells: the most telling first.
-_EHSA_ORDER = ("new hot spot", "consecutive hot spot", "intensifying hot spot", "persistent hot spot",
-               "diminishing hot spot", "historical hot spot", "sporadic hot spot", "oscillating hot spot")
+def _family_q(tested: pd.DataFrame, alpha: float) -> np.ndarray:
+    """q-values of every cluster tested, activities as families (Benjamini & Bogomolov 2014).
+
+    Families are selected by Benjamini–Hochberg over the activities' most likely clusters (each the scan's
+    global test of its activity); within the R selected of m families, clusters are adjusted by BH at level
+    α R / m. A cluster's q is ``max(q of its activity, within-family q × m / R)``: q ≤ α exactly when both steps
+    pass. Clusters of unselected activities keep their activity's q (> α).
+    """
+    p = tested["p_used"].to_numpy(dtype=float)
+    activity = tested["activity_id"].to_numpy()
+    first = tested.groupby("activity_id", sort=False)["cluster"].transform("min").to_numpy() == \
+        tested["cluster"].to_numpy()
+    families = activity[first]
+    family_q = dict(zip(families, benjamini_hochberg(p[first]), strict=True))
+    m = len(families)
+    selected = sum(1 for q in family_q.values() if q <= alpha)
+    q = np.array([family_q[a] for a in activity], dtype=float)
+    if selected == 0:
+        return q
+    for name in families:
+        rows = np.flatnonzero(activity == name)
+        within = benjamini_hochberg(p[rows]) * m / selected
+        q[rows] = np.minimum(1.0, np.maximum(q[rows], within))
+    return q
 
 
-def _ehsa_category(firms: pd.DataFrame, founded: pd.Series, members: np.ndarray, years: np.ndarray,
-                   as_of: pd.Timestamp, lat: float, lon: float, radius_km: float,
-                   cache: dict[str, pd.DataFrame | None], activity_id: str) -> str:
-    """Emerging hot spot category of the activity's entries (H3 resolution 6, yearly, exact Gi*) in the circle:
-    the most telling category among the cells whose centre lies within the circle (plus 5 km), '' when none."""
-    if activity_id not in cache:
-        entries = pd.DataFrame({"date": founded[members], "lat": firms["lat"][members], "lon": firms["lon"][members]})
-        entries = entries.dropna()
-        try:
-            cube = entries_cube(entries, resolution=6, period="year", as_of=as_of,
-                                start=pd.Timestamp(year=int(years[0]), month=1, day=1))
-            cache[activity_id] = emerging_hot_spots(cube).to_frame()
-        except Exception:  # noqa: BLE001 - too few entries or periods: no category, not a failed scan
-            cache[activity_id] = None
-    cells = cache[activity_id]
-    if cells is None or cells.empty:
-        return ""
-    distance = haversine_km(np.array([lat]), np.array([lon]), cells["lat"].to_numpy(), cells["lon"].to_numpy())
-    found = set(cells.loc[np.asarray(distance) <= radius_km + 5.0, "category"].astype(str))
-    return next((c for c in _EHSA_ORDER if c in found), "")
+def _km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    from clusterwatch.analysis.geometry import haversine_km
+
+    return np.asarray(haversine_km(np.array([lat]), np.array([lon]), lats, lons), dtype=float).reshape(-1)
 
 
-def _sme(firms: pd.DataFrame) -> np.ndarray:
-    """1.0 / 0.0 per firm for SME (the ``sme`` flag, else fewer than 250 employees), NaN where unknown."""
-    out = np.full(len(firms), np.nan)
-    if "employees" in firms:
-        emp = pd.to_numeric(firms["employees"], errors="coerce").to_numpy(dtype=float)
-        out = np.where(np.isnan(emp), np.nan, (emp < 250).astype(float))
-    if "sme" in firms:
-        flag = firms["sme"].astype("boolean")
-        known = flag.notna().to_numpy()
-        out[known] = flag[known].astype(bool).to_numpy().astype(float)
-    return out
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
 
 
-def _activity_table(acts: list[Activity], scans: dict[str, Any], tested: pd.DataFrame) -> pd.DataFrame:
+def _activity_table(acts: list[Activity], tested: pd.DataFrame) -> pd.DataFrame:
+    columns = ["activity_id", "source", "label", "n_firms", "clusters_tested", "best_p", "best_q"]
     best = tested.groupby("activity_id").agg(clusters_tested=("cluster", "size"), best_p=("p_value", "min"),
                                              best_q=("q_value", "min")) if len(tested) else None
     rows = []
@@ -435,5 +593,4 @@ def _activity_table(acts: list[Activity], scans: dict[str, Any], tested: pd.Data
         if best is not None and a.activity_id in best.index:
             row.update(best.loc[a.activity_id].to_dict())
         rows.append(row)
-    return pd.DataFrame(rows, columns=["activity_id", "source", "label", "n_firms", "clusters_tested", "best_p",
-                                       "best_q"])
+    return pd.DataFrame(rows, columns=columns)

@@ -15,7 +15,8 @@ from clusterwatch.candidates import CandidateResult
 
 __all__ = ["STATUS_COLOURS", "candidates_geojson", "render_scan_html", "write_scan_html"]
 
-STATUS_COLOURS = {"spawning": "#d62728", "emerging": "#ff7f0e", "established": "#1f77b4", "declining": "#7f7f7f"}
+STATUS_COLOURS = {"spawning": "#d62728", "emerging": "#ff7f0e", "established": "#1f77b4", "declining": "#7f7f7f",
+                  "concentrated": "#8c6d31"}
 _KM_PER_DEG = 111.32
 
 
@@ -133,35 +134,52 @@ def _kd_svg(curve: pd.DataFrame, width: int = 260, height: int = 110) -> str:
 
 
 _TABLE_COLUMNS = [("candidate_id", "id"), ("status", "status"), ("score", "score"), ("label", "label"),
-                  ("activity_source", "source"), ("n_firms", "firms"), ("recent_share", "young"),
-                  ("sme_share", "SME"), ("q_value", "q"), ("relative_risk", "RR"), ("trend", "trend"),
+                  ("activity_source", "source"), ("n_pieces", "pieces"), ("n_firms", "firms"),
+                  ("recent_share", "young"), ("base_recent_share", "young in register"), ("sme_share", "SME"),
+                  ("q_value", "q"), ("relative_risk", "RR"), ("trend", "entries share"),
                   ("ehsa_category", "hot spot"), ("radius_km", "radius km"), ("unclassified", "unclassified")]
 
-_METHODS = """
+def _methods(p: dict[str, Any]) -> str:
+    """The methods in plain language, with the numbers this run used."""
+    radius = "no radius cap" if p.get("max_radius_km") is None else f"at most {p['max_radius_km']:g} km across"
+    screen = (f"Every activity is first tested with {p['screen_permutations']} shuffles; those reaching p ≤ "
+              f"{p['screen_alpha']:g} are tested again with {p['permutations']}. "
+              if p.get("screen_permutations") else "")
+    base = p.get("base_rates", {})
+    ages = ("Firm ages are judged against the register: " + (
+        f"{base.get('young_share', 0) or 0:.0%} of its dated firms are young."
+        if base.get("ages_known") else f"here they are unknown — {_esc(base.get('age_reason', ''))}."))
+    return f"""
 <p><b>What is an activity?</b> Firms doing the same kind of work: each official industry code at a few levels of
 detail (for NAICS: 2, 3 and 4 digits, and the US Cluster Mapping benchmark clusters) and, where firms have texts
-(descriptions, award abstracts), groups of firms whose texts use the same words, found by the text analysis. An
-activity needs at least the minimum number of firms to be tested.</p>
+(descriptions, award abstracts), groups of firms whose texts use the same words, boilerplate removed. An activity
+needs at least {p['min_firms']} firms to be tested.</p>
 <p><b>Is it concentrated somewhere?</b> For each activity, the Bernoulli spatial scan (Kulldorff 1997, as in
-SaTScan) looks at every circle around every firm location — up to the radius cap and at most half of all firms —
-and finds the circle where the activity's share of firms is most above its share elsewhere. Shuffling which firms
-belong to the activity 999 times shows how strong such a circle would be by chance; the p-value is the share of
-shuffles that did as well. Because many activities and circles are tested, the p-values are adjusted together
-(Benjamini–Hochberg): a circle becomes a candidate only when its adjusted q-value is at most 0.05, so that, of
-the candidates listed, at most about 5 % are expected to be chance findings.</p>
-<p><b>Is it new and growing?</b> For the candidate's firms we count entries per year (the founding date; for
-SBIR data the first award year), the share of young firms (founded within the recent years before the analysis
-date), and test whether yearly entries rise or fall (Mann–Kendall test). Where cheap, Esri's emerging hot spot
-categories are computed for the activity's entries on H3 hexagons (about 36 km²).</p>
-<p><b>Status</b> — spawning: most firms young, entries rising (or a new/consecutive/intensifying hot spot) and
-mostly small firms; emerging: at least 30 % young firms or entries rising; declining: entries falling, or fewer
-than 10 % young firms; established: the rest. <b>Score</b> (0–100) = 100 × (0.4 × strength of evidence + 0.2 ×
-relative risk + 0.25 × young share + 0.15 × trend); see the README for the exact terms.</p>
+SaTScan) looks at every circle around every firm location — {radius} in radius and holding at most
+{p['max_population']:.0%} of all firms — and finds the circles where the activity's share of firms is most above
+its share elsewhere (up to {p['max_clusters']} per activity). Shuffling which firms belong to the activity shows how
+strong such a circle would be by chance. {screen}Because many activities and circles are tested, the p-values are
+adjusted together (Benjamini–Hochberg, activities as families): a circle counts only at q ≤ {p['alpha']:g}. Where
+a circle beats every shuffle, its p-value comes from a Gumbel fit to the shuffles (Abrams, Kleinman &amp;
+Kulldorff 2010).</p>
+<p><b>One cluster, one candidate.</b> The significant circles of different activities (a code at several levels,
+a benchmark cluster, a text group) that share at least {p['merge_overlap']:.0%} of the smaller one's firms, or whose
+circles hold mostly the same firms, are merged into one candidate; its pieces are listed on its card.</p>
+<p><b>Is it new and growing — more than the register?</b> {ages} A candidate is <i>young</i> when it has
+significantly more young firms (founded within {p['recent_years']} years of {_esc(p['as_of'])}) than the register
+(exact binomial test), and <i>rising</i> when its share of the register's yearly entries rises over the last
+{p['trend_periods']} years (Cochran–Armitage test) — a register-wide boom does not make it rising. These tests are
+adjusted across candidates (Benjamini–Hochberg, q ≤ {p['status_alpha']:g}).</p>
+<p><b>Status</b> — spawning: young and rising, and not fewer small firms than the register; emerging: young or
+rising; declining: its share of entries falls; established: concentrated, with ages like the register's;
+concentrated: ages unknown (too few or too narrowly dated firms). <b>Score</b> (0–100) = 100 × (0.30 ×
+significance + 0.25 × strength (LLR) + 0.15 × relative risk + 0.15 × young excess + 0.15 × entries trend); see
+the README for the exact terms.</p>
 <p><b>Flags</b> — unclassified: the text analysis finds that official codes do not capture the activity; anchor
 share: the largest firm's share of the candidate's employment (near 1: one anchor firm carries it); SME share:
 share of small and medium firms. The Kd curve (Duranton &amp; Overman 2005), where shown, is the density of
-distances between the activity's firms (red) against the band that random placement over all firm sites gives
-(grey): above the band means localised at that distance.</p>
+distances between the candidate's activities' firms (red) against the band that random placement over all firm
+sites gives (grey): above the band means localised at that distance.</p>
 <p><b>Limits</b> — firms are counted, not weighted by size; circles only (elongated clusters show as several);
 founding dates are what the source calls founding (for SBIR: first award); a candidate is a lead for a
 conversation with the firms, not a proof.</p>
@@ -199,6 +217,10 @@ def render_scan_html(found: CandidateResult, firms: pd.DataFrame, *, sources: pd
     status_counts = cand["status"].value_counts().to_dict() if len(cand) else {}
     summary = ", ".join(f"{n} {s}" for s, n in status_counts.items()) or "none"
     options = "".join(f'<option value="{s}">{s}</option>' for s in STATUS_COLOURS)
+    notes = "".join(f'<p class="muted">Note: {_esc(n)}</p>' for n in found.notes)
+    if len(found.failures):
+        notes += (f'<p class="muted">{len(found.failures)} pieces of supporting evidence could not be computed '
+                  f'(see the Data section).</p>')
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>clusterwatch scan — cluster candidates</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -213,6 +235,7 @@ th{{cursor:pointer;background:#f0f0f0}} .card{{border:1px solid #ccc;border-radi
 <p class="muted">{p['n_firms']:,} firms as of {_esc(p['as_of'])}; {p['n_activities']} activities tested
 (text activities: {_esc(found.text_method)}); {p['n_clusters_tested']} clusters tested;
 {len(cand)} candidates at q ≤ {p['alpha']} ({_esc(summary)}). Seed {found.seed}.</p>
+{notes}
 <h2>Map</h2>{_map_svg(cand, firms)}
 <h2>Ranked candidates</h2>
 <p>Filter: <input id="q" placeholder="text…" oninput="filt()"> <select id="st" onchange="filt()">
@@ -220,8 +243,9 @@ th{{cursor:pointer;background:#f0f0f0}} .card{{border:1px solid #ccc;border-radi
 <table id="cands"><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>
 <h2>Candidates</h2>{''.join(cards) or '<p>No activity is significantly concentrated anywhere at this level.</p>'}
 <h2>Data</h2><h3>Sources</h3>{src}<h3>Rejected rows, by reason</h3>{rej}
+<h3>Evidence that could not be computed</h3>{_frame_html(found.failures, ["stage", "subject", "error"])}
 <h3>Parameters</h3><table>{params}</table><h3>Versions</h3><table>{vers}</table>
-<h2>Methods, in plain language</h2>{_METHODS}
+<h2>Methods, in plain language</h2>{_methods(p)}
 <script>
 function filt(){{var q=document.getElementById('q').value.toLowerCase(),s=document.getElementById('st').value;
 document.querySelectorAll('#cands tbody tr').forEach(function(r){{var ok=(!s||r.dataset.status===s)&&
@@ -250,7 +274,10 @@ def _card(row: dict[str, Any], found: CandidateResult) -> str:
     ex = "".join(f"<li><b>{_esc(e.name)}</b> <span class='ex'>{_esc(e.text[:220])}</span></li>"
                  for e in examples.itertuples(index=False))
     entries = found.entries[found.entries["candidate_id"] == cid]
-    curve = found.kd_curves.get(row["activity"])
+    curve = found.kd_curves.get(cid)
+    pieces = found.pieces[found.pieces["candidate_id"] == cid]
+    piece_list = "".join(f"<li>{_esc(x.activity_id)} — {_esc(x.label)}: {int(x.n_firms)} firms, "
+                         f"q {_fmt(x.q_value, '.2g')}</li>" for x in pieces.itertuples(index=False))
     kd_html = (f"<div><b>Kd</b> (activity's firms vs envelope)<br>{_kd_svg(curve)}</div>"
                if curve is not None else "")
     flags = []
@@ -263,19 +290,23 @@ def _card(row: dict[str, Any], found: CandidateResult) -> str:
 <span class="muted">score {_fmt(row['score'], '.1f')}</span></h3>
 <p class="muted">{_esc(row['activity'])} ({_esc(row['activity_source'])}) — keywords: {_esc(row['keywords'])}</p>
 <div class="row"><div><table>
-<tr><td>firms in circle</td><td>{int(row['n_firms'])} (expected {_fmt(row['expected'], '.1f')})</td></tr>
+<tr><td>firms</td><td>{int(row['n_firms'])} of {int(row['n_area'])} in its circles
+(expected {_fmt(row['expected'], '.1f')})</td></tr>
 <tr><td>relative risk</td><td>{_fmt(row['relative_risk'], '.1f')}</td></tr>
 <tr><td>p / q</td><td>{_fmt(row['p_value'], '.3f')} / {_fmt(row['q_value'], '.3f')}</td></tr>
 <tr><td>centre, radius</td><td>{_fmt(row['lat'], '.4f')}, {_fmt(row['lon'], '.4f')};
 {_fmt(row['radius_km'], '.1f')} km</td></tr>
-<tr><td>young firms</td><td>{int(row['n_recent'])} ({_fmt(row['recent_share'], '.0%')}),
+<tr><td>young firms</td><td>{_esc(row['age_evidence'])} (q {_fmt(row['young_q'], '.3f')}),
 first entry {_esc(row['first_period'])}</td></tr>
-<tr><td>SME share</td><td>{_fmt(row['sme_share'], '.0%')}</td></tr>
-<tr><td>entries trend</td><td>{_esc(row['trend'])} (p {_fmt(row['trend_p'], '.3f')});
+<tr><td>SME share</td><td>{_fmt(row['sme_share'], '.0%')} (register {_fmt(row['base_sme_share'], '.0%')})</td></tr>
+<tr><td>location quotient</td><td>{_fmt(row['location_quotient'], '.1f')}</td></tr>
+<tr><td>share of the register's entries</td><td>{_esc(row['trend']) or 'unknown'}
+(z {_fmt(row['trend_z'], '.2f')}, q rising {_fmt(row['rising_q'], '.3f')});
 hot spot: {_esc(row['ehsa_category']) or '—'}</td></tr>
 <tr><td>code coverage</td><td>{_fmt(row['code_coverage'], '.0%')} {_esc(row['top_codes'])}</td></tr>
 <tr><td>flags</td><td>{_esc('; '.join(flags)) or '—'}</td></tr></table></div>
 <div><b>Entries per year</b><br>{_bars(entries)}</div>{kd_html}</div>
+<p><b>Pieces merged into it</b></p><ul>{piece_list}</ul>
 <p><b>Example firms</b></p><ul>{ex}</ul></div>"""
 
 

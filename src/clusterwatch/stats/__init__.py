@@ -16,7 +16,7 @@ from clusterwatch.stats.inference import (
     name_key,
     resolve_seed,
 )
-from clusterwatch.stats.rates import CochranArmitage, binomial_excess, cochran_armitage
+from clusterwatch.stats.rates import CochranArmitage, binomial_excess, cochran_armitage, gumbel_p
 
 __all__ = [
     "CochranArmitage",
@@ -27,6 +27,7 @@ __all__ = [
     "check_alternative",
     "check_permutations",
     "cochran_armitage",
+    "gumbel_p",
     "monte_carlo_p",
     "name_key",
     "resolve_seed",
