@@ -3,6 +3,8 @@ register's base rates, backgrounds without signal, as-of safety, seeds and row o
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,8 +97,8 @@ def test_status_rules_by_hand() -> None:
 
 
 def test_score_formula_by_hand() -> None:
-    # q = 0.001 of 999: S = 1; LLR 10: G = 0.5; RR 10: R = 0.9; young 0.55 vs 0.1: Y = 0.5; z = 0: T = 0.5
-    expected = 100 * (0.30 * 1 + 0.25 * 0.5 + 0.15 * 0.9 + 0.15 * 0.5 + 0.15 * 0.5)
+    # q = 0.001 of 999: S = 1; LLR 10: G = ln 11 / ln 1001; RR 10: R = 0.9; young 0.55 vs 0.1: Y = 0.5; z = 0: T = 0.5
+    expected = 100 * (0.25 * 1 + 0.35 * math.log(11) / math.log(1001) + 0.10 * 0.9 + 0.15 * 0.5 + 0.15 * 0.5)
     assert score_of(q=0.001, llr=10.0, relative_risk=10.0, young_share=0.55, base_young_share=0.1, trend_z=0.0,
                     permutations=999) == pytest.approx(expected, abs=1e-9)
     # young share below the register's counts 0, never negative; unknown trend counts 0.5

@@ -42,7 +42,8 @@ __all__ = ["CANDIDATE_COLUMNS", "CandidateResult", "Concentration", "build_activ
 
 CANDIDATE_COLUMNS = [
     "candidate_id", "label", "status", "score", "n_firms", "n_pieces", "pieces", "activity", "activity_source",
-    "keywords", "lat", "lon", "radius_km", "p_value", "q_value", "llr", "relative_risk", "location_quotient",
+    "keywords", "lat", "lon", "radius_km", "p_value", "q_value", "llr", "peak_relative_risk", "relative_risk",
+    "location_quotient",
     "expected", "n_area", "age_evidence", "n_dated", "n_recent", "recent_share", "base_recent_share", "young_q",
     "trend", "trend_z", "rising_q", "falling_q", "ehsa_category", "sme_share", "base_sme_share", "sme_driven",
     "sme_q", "anchor_share", "code_coverage", "top_codes", "unclassified", "first_period", "kd_localised",
@@ -410,10 +411,11 @@ def find_candidates(
         mask = np.zeros(len(scanned), dtype=bool)
         for activity_id in activity_ids:
             mask |= by_id[activity_id].members
-        # the name: the most specific piece holding at least half of the candidate's firms (text, then the
-        # longest code, then a benchmark cluster), so that Dalton reads "Carpet and Rug Mills", not "Manufacturing"
-        named = [p for p in parts if 2 * len(p["members"]) >= len(members)] or parts[:1]
-        lead = by_id[min(named, key=lambda p: (-_specificity(p["activity_id"]), p["q_value"], -p["llr"]))[
+        # the name: the most specific piece (text, then the longest code, then a benchmark cluster) among those
+        # nearly as strong as the strongest, so that Dalton reads "Carpet and Rug Mills", not "Manufacturing"
+        strongest = max(p["llr"] for p in parts)
+        named = [p for p in parts if p["llr"] >= 0.8 * strongest]
+        lead = by_id[min(named, key=lambda p: (-_specificity(p["activity_id"]), -p["llr"], p["activity_id"]))[
             "activity_id"]]
         c, n, big_c, big_n = len(members), len(area), int(mask.sum()), len(scanned)
         distance = _km(best["lat"], best["lon"], scanned["lat"].to_numpy()[members],
@@ -446,7 +448,8 @@ def find_candidates(
             "n_firms": c, "n_pieces": len(parts), "pieces": ";".join(activity_ids),
             "activity": lead.activity_id, "activity_source": "+".join(sorted({by_id[a].source for a in activity_ids})),
             "keywords": lead.keywords, "lat": best["lat"], "lon": best["lon"], "radius_km": radius,
-            "p_value": best["p_value"], "q_value": best["q_value"], "llr": max(p["llr"] for p in parts),
+            "p_value": best["p_value"], "q_value": best["q_value"], "llr": strongest,
+            "peak_relative_risk": max(p["relative_risk"] for p in parts),
             "relative_risk": (c / n) / ((big_c - c) / (big_n - n)) if big_c > c and big_n > n else float("inf"),
             "location_quotient": (c / n) / (big_c / big_n), "expected": big_c * n / big_n, "n_area": n,
             "age_evidence": ages["age_evidence"], "n_dated": ages["n_dated"], "n_recent": ages["n_recent"],
@@ -470,7 +473,7 @@ def find_candidates(
     kd_curves: dict[str, pd.DataFrame] = {}
     if len(cand):
         cand = assign_status(cand, alpha=config.status_alpha)
-        cand["score"] = [score_of(q=r.q_value, llr=r.llr, relative_risk=r.relative_risk, young_share=r.recent_share
+        cand["score"] = [score_of(q=r.q_value, llr=r.llr, relative_risk=r.peak_relative_risk, young_share=r.recent_share
                                   if r.ages_known else float("nan"), base_young_share=r.base_recent_share,
                                   trend_z=r.trend_z, permutations=config.permutations)
                          for r in cand.itertuples(index=False)]

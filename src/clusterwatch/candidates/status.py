@@ -103,25 +103,26 @@ def score_of(*, q: float, llr: float, relative_risk: float, young_share: float, 
              trend_z: float, permutations: int) -> float:
     """Ranking score in [0, 100], continuous so that real data do not tie:
 
-    ``100 × (0.30 S + 0.25 G + 0.15 R + 0.15 Y + 0.15 T)`` with
-    S = −log10(q) / log10(permutations + 1) capped at 1 (significance), G = LLR / (LLR + 10) (strength of the
-    concentration: continuous, unlike q which Monte Carlo caps), R = 1 − 1 / RR (relative risk; 0 at RR 1, 0.9 at
-    10, 1 when no firm of the activity lies outside), Y = excess of the young share over the register's,
-    (young − base) / (1 − base) clipped to [0, 1] (0 when ages are unknown), T = Φ(z) of the Cochran–Armitage
-    trend of the candidate's share of entries (0.5 when unknown).
+    ``100 × (0.25 S + 0.35 G + 0.10 R + 0.15 Y + 0.15 T)`` with
+    S = −log10(q) / log10(permutations + 1) capped at 1 (significance); G = ln(1 + LLR) / ln(1001) capped at 1
+    (strength of the concentration: continuous where q sits at its floor, and growing with both the size and the
+    excess of the cluster; an LLR of 1,000 scores 1); R = 1 − 1 / RR (relative risk of the candidate's strongest
+    piece: 0 at RR 1, 0.9 at 10); Y = excess of the young share over the register's, (young − base) / (1 − base)
+    clipped to [0, 1] (0 when ages are unknown); T = Φ(z) of the Cochran–Armitage trend of the candidate's share of
+    the register's entries (0.5 when unknown).
 
     Examples
     --------
     >>> score_of(q=0.001, llr=30.0, relative_risk=5.0, young_share=float("nan"), base_young_share=0.3,
     ...          trend_z=float("nan"), permutations=999)
-    68.25
+    57.896703
     """
-    s = min(1.0, -math.log10(max(q, 1e-12)) / math.log10(permutations + 1))
-    g = llr / (llr + 10.0) if math.isfinite(llr) and llr > 0 else (1.0 if llr == math.inf else 0.0)
+    s = min(1.0, -math.log10(max(q, 1e-300)) / math.log10(permutations + 1))
+    g = min(1.0, math.log1p(llr) / math.log(1001.0)) if llr > 0 else 0.0
     r = 1.0 if not math.isfinite(relative_risk) else max(0.0, 1.0 - 1.0 / relative_risk) if relative_risk > 0 \
         else 0.0
     y = 0.0
     if math.isfinite(young_share) and math.isfinite(base_young_share) and base_young_share < 1:
         y = min(1.0, max(0.0, (young_share - base_young_share) / (1.0 - base_young_share)))
     t = 0.5 if not math.isfinite(trend_z) else 0.5 * math.erfc(-trend_z / math.sqrt(2))
-    return round(100.0 * (0.30 * s + 0.25 * g + 0.15 * r + 0.15 * y + 0.15 * t), 6)
+    return round(100.0 * (0.25 * s + 0.35 * g + 0.10 * r + 0.15 * y + 0.15 * t), 6)
