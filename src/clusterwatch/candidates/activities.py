@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,9 +17,22 @@ import pandas as pd
 
 from clusterwatch.codes import code_title, naics_to_cluster, truncate
 from clusterwatch.codes.clusters import benchmark_clusters
-from clusterwatch.errors import ClusterwatchError
+from clusterwatch.errors import ClusterwatchError, OptionError
 
-__all__ = ["Activity", "code_activities", "firm_texts", "text_activities"]
+__all__ = ["FORMAT_STOP_WORDS", "STOP_WORD_PRESETS", "Activity", "code_activities", "firm_texts",
+           "stop_word_preset", "stop_words_of", "text_activities"]
+
+#: Stop-word presets of text activities: ``sbir`` (proposal boilerplate of award abstracts), ``dsbs`` (DSBS
+#: ownership and certification words), ``no`` (Norwegian function words), ``none``.
+STOP_WORD_PRESETS: tuple[str, ...] = ("none", "sbir", "dsbs", "no")
+
+#: The preset that fits a source format (``auto``); formats not listed get ``none``.
+FORMAT_STOP_WORDS: dict[str, str] = {
+    "sbir-awards": "sbir",
+    "sbir-abstracts": "sbir",
+    "dsbs": "dsbs",
+    "norway-brreg": "no",
+}
 
 #: Code levels tried per system (digits, or level names that :func:`clusterwatch.codes.truncate` accepts).
 CODE_LEVELS: dict[str, tuple[int | str, ...]] = {
@@ -157,9 +171,42 @@ def firm_texts(firms: pd.DataFrame, activities: pd.DataFrame | None, *, min_char
     return texts.sort_values(["firm_id", "date"], kind="stable").reset_index(drop=True)
 
 
+def stop_word_preset(formats: Iterable[str]) -> str:
+    """The stop-word preset that fits source formats (what ``auto`` means): the formats' common preset
+    (:data:`FORMAT_STOP_WORDS`) when they all share one, else ``none`` (no format, or sources of several kinds:
+    one source's boilerplate may be another's subject).
+
+    Examples
+    --------
+    >>> stop_word_preset(["sbir-awards", "sbir-abstracts"]), stop_word_preset(["dsbs", "ppp-georgia"])
+    ('sbir', 'none')
+    """
+    presets = {FORMAT_STOP_WORDS.get(str(f), "none") for f in formats}
+    return presets.pop() if len(presets) == 1 else "none"
+
+
+def stop_words_of(preset: str) -> tuple[str, ...]:
+    """The words of a stop-word preset (:data:`STOP_WORD_PRESETS`).
+
+    Raises
+    ------
+    OptionError
+        For an unknown preset (``auto`` must be resolved first, with :func:`stop_word_preset`).
+    """
+    if preset not in STOP_WORD_PRESETS:
+        raise OptionError(f"stop_words must be one of {', '.join(STOP_WORD_PRESETS)}; got {preset!r}"
+                          + (" (resolve auto from the sources' formats with stop_word_preset)"
+                             if preset == "auto" else ""))
+    if preset == "none":
+        return ()
+    from clusterwatch.analysis.text.activities import DSBS_STOP_WORDS, NORWEGIAN_STOP_WORDS, SBIR_STOP_WORDS
+
+    return {"sbir": SBIR_STOP_WORDS, "dsbs": DSBS_STOP_WORDS, "no": NORWEGIAN_STOP_WORDS}[preset]
+
+
 def text_activities(firms: pd.DataFrame, texts: pd.DataFrame, *, min_firms: int = 8,
                     as_of: pd.Timestamp | None = None, rng: int | None = None, method: str = "tfidf-svd-kmeans",
-                    cache: Any = None) -> tuple[list[Activity], str]:
+                    cache: Any = None, stop_words: str = "none") -> tuple[list[Activity], str]:
     """Activities discovered in the firms' texts.
 
     Uses :func:`clusterwatch.analysis.text.discover_activities` (``method``: TF-IDF, SVD, k-means by default;
@@ -167,11 +214,22 @@ def text_activities(firms: pd.DataFrame, texts: pd.DataFrame, *, min_firms: int 
     otherwise a documented fallback: every distinctive word used by at least
     ``min_firms`` firms and by at most 15 % of them is an activity (the 60 most used such words).
 
+    ``stop_words`` names a preset (:data:`STOP_WORD_PRESETS`: ``none``, ``sbir``, ``dsbs``, ``no``) of boilerplate
+    left out of the vectors, the labels and the fallback's words, so that DSBS profiles do not group into
+    "veteran / owned / business". ``auto`` is taken as ``none`` here: only the caller knows the sources' formats
+    (:func:`stop_word_preset`).
+
     Returns
     -------
     (list of Activity, str)
         The activities and the method that made them.
+
+    Raises
+    ------
+    OptionError
+        For an unknown ``stop_words`` preset.
     """
+    extra = stop_words_of("none" if stop_words == "auto" else stop_words)
     if texts.empty:
         return [], "none"
     ids = firms["firm_id"].astype(str).to_numpy()
@@ -182,7 +240,8 @@ def text_activities(firms: pd.DataFrame, texts: pd.DataFrame, *, min_firms: int 
         # undated texts (profiles such as DSBS capabilities) count as known at as_of; dated ones only up to it
         if as_of is not None and "date" in texts.columns:
             texts = texts[texts["date"].isna() | (texts["date"] <= pd.Timestamp(as_of))]
-        result = discover_activities(texts, min_firms=min_firms, as_of=None, rng=rng, method=method, cache=cache)
+        result = discover_activities(texts, min_firms=min_firms, as_of=None, rng=rng, method=method, cache=cache,
+                                     extra_stop_words=extra)
         acts, assign = result.activities, result.assignments
         out = []
         for row in acts.itertuples(index=False):
@@ -202,7 +261,7 @@ def text_activities(firms: pd.DataFrame, texts: pd.DataFrame, *, min_firms: int 
         return out, named
     except (ImportError, ClusterwatchError) as exc:  # text extra missing, or too few texts: say why
         reason = " ".join(str(exc).split())[:160]
-        return _keyword_activities(ids, texts, min_firms), f"keywords (fallback: {type(exc).__name__}: {reason})"
+        return _keyword_activities(ids, texts, min_firms, extra), f"keywords (fallback: {type(exc).__name__}: {reason})"
 
 
 _STOP = frozenset([
@@ -221,11 +280,13 @@ _STOP = frozenset([
 ])
 
 
-def _keyword_activities(ids: np.ndarray, texts: pd.DataFrame, min_firms: int) -> list[Activity]:
+def _keyword_activities(ids: np.ndarray, texts: pd.DataFrame, min_firms: int,
+                        extra_stop_words: Iterable[str] = ()) -> list[Activity]:
     position = {f: i for i, f in enumerate(ids)}
+    stop = _STOP | {str(w).lower() for w in extra_stop_words}
     words_of: dict[str, set[str]] = {}
     for fid, text in zip(texts["firm_id"].astype(str), texts["text"].astype(str), strict=False):
-        words = {w for w in re.findall(r"[a-z][a-z\-]{3,}", text.lower()) if w not in _STOP}
+        words = {w for w in re.findall(r"[a-z][a-z\-]{3,}", text.lower()) if w not in stop}
         words_of.setdefault(fid, set()).update(words)
     df: Counter[str] = Counter()
     for words in words_of.values():

@@ -19,14 +19,17 @@ from clusterwatch.codes.hierarchy import (
     truncate,
     valid_mask,
 )
+from clusterwatch.codes.infer import CodeSystemGuess, infer_code_system
 
 __all__ = [
     "CLUSTER_VINTAGES",
     "CODE_SYSTEMS",
     "ClusterAssignment",
+    "CodeSystemGuess",
     "benchmark_clusters",
     "code_title",
     "code_titles",
+    "infer_code_system",
     "is_valid",
     "levels",
     "naics_to_cluster",

@@ -196,13 +196,9 @@ def activities(
     official codes and code titles describe them, and writes activities.csv, broad_activities.csv,
     firm_activities.csv, text_activities.csv, activity_periods.csv and an offline activities.html to --out.
     """
-    from clusterwatch.analysis.text import (
-        DSBS_STOP_WORDS,
-        NORWEGIAN_STOP_WORDS,
-        SBIR_STOP_WORDS,
-        discover_activities,
-    )
+    from clusterwatch.analysis.text import discover_activities
     from clusterwatch.analysis.text.embed import DEFAULT_MODEL
+    from clusterwatch.candidates.activities import stop_word_preset, stop_words_of
     from clusterwatch.report.activities import write_activities
     from clusterwatch.stats import resolve_seed
 
@@ -247,14 +243,9 @@ def activities(
             if texts.empty:
                 raise InputError("no texts to group: the sources have no descriptions or activity texts of "
                                  f"{MIN_CHARS} characters or more" + (f" known on {as_of}" if as_of else ""))
-            use_sbir = preset == "sbir" or (preset == "auto" and bool(source_formats)
-                                            and all(f.startswith("sbir") for f in source_formats))
-            use_no = preset == "no" or (preset == "auto" and bool(source_formats)
-                                        and all(f.startswith("norway") for f in source_formats))
-            use_dsbs = preset == "dsbs" or (preset == "auto" and bool(source_formats)
-                                            and all(f == "dsbs" for f in source_formats))
-            words = [*extra_words, *(SBIR_STOP_WORDS if use_sbir else ()),
-                     *(NORWEGIAN_STOP_WORDS if use_no else ()), *(DSBS_STOP_WORDS if use_dsbs else ())]
+            chosen = stop_word_preset(source_formats) if preset == "auto" else preset
+            use_sbir, use_no, use_dsbs = chosen == "sbir", chosen == "no", chosen == "dsbs"
+            words = [*extra_words, *stop_words_of(chosen)]
             title_systems = _title_systems(systems, firms)
             # dated texts only up to --as-of were kept above; passing it on would also drop the undated ones
             undated = int(pd.to_datetime(texts["date"]).isna().sum())

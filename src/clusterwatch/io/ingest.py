@@ -19,7 +19,14 @@ from clusterwatch.errors import ClusterwatchError, InputError
 from clusterwatch.io.adapters.base import Extract, ReadOptions, get_adapter
 from clusterwatch.io.geocode import GeocodeOptions
 from clusterwatch.io.sources import LINE, RECORD, STR, empty_rejected
-from clusterwatch.io.validate import coerce_firms, missing_value, parse_dates, parse_numbers, validate_firms
+from clusterwatch.io.validate import (
+    coerce_firms,
+    fill_code_systems,
+    missing_value,
+    parse_dates,
+    parse_numbers,
+    validate_firms,
+)
 from clusterwatch.schema import ACTIVITY_COLUMNS, RELATION_COLUMNS, Column
 
 ROWS_ARE = ("firms", "observations", "relations", "activities")
@@ -200,6 +207,7 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
     activities = extract.activities
     relations = extract.relations
     located_by: dict[str, int] = {}
+    notes = list(extract.notes)
     if extract.rows_are in ("firms", "observations"):
         # a row whose activity or relation carries an unparseable date or amount is rejected as a whole
         link_rejects = [
@@ -212,6 +220,9 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
         if link_rejected is not None and len(link_rejected):
             bad = link_rejected["record"].astype("int64").to_numpy()
             rows_in = rows_in[~np.isin(rows_in[RECORD].to_numpy(), bad)]
+        rows_in, code_notes = fill_code_systems(rows_in, code_system=options.code_system, country=options.country,
+                                                source=path)
+        notes += code_notes
         validated = validate_firms(
             rows_in,
             source=path,
@@ -273,7 +284,7 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
         relations=len(rels),
         rejected_by_reason=dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
         located_by=located_by,
-        notes=tuple(extract.notes),
+        notes=tuple(notes),
     )
     for frame in (firms, acts, rels, rejected):
         frame.insert(0, "dataset", pd.Series(dataset, dtype=STR, index=frame.index))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -449,3 +450,49 @@ def coerce_firms(frame: pd.DataFrame) -> pd.DataFrame:
         if extra in frame.columns:
             out[extra] = frame[extra]
     return out
+
+
+def fill_code_systems(rows: pd.DataFrame, *, code_system: str | None = None, country: str | None = None,
+                      source: str = "") -> tuple[pd.DataFrame, list[str]]:
+    """Give every row with a ``code`` and no ``code_system`` a system, or say why not: nothing is dropped silently.
+
+    The system is ``code_system`` (``--code-system``) where given; otherwise the one the codes' shape names
+    unambiguously (:func:`clusterwatch.codes.infer_code_system`, with ``country`` or the rows' one country), and
+    only when every code (and every entry of ``codes``) then passes that system's format check, so that inferring
+    never rejects a row. Without either, a warning note names the file and the column.
+
+    Returns
+    -------
+    (pandas.DataFrame, list of str)
+        The rows (a copy where systems were filled; ``rows`` itself is not changed) and notes for the ingest report.
+    """
+    if "code" not in rows.columns:
+        return rows, []
+    code = _text(rows, "code")
+    system = _text(rows, "code_system") if "code_system" in rows.columns else pd.Series(pd.NA, index=rows.index,
+                                                                                        dtype=STR)
+    missing = (code.notna() & system.isna()).to_numpy()
+    if not missing.any():
+        return rows, []
+    if code_system:
+        filled = code_system.strip().lower()
+        return rows.assign(code_system=system.mask(missing, filled)), []
+    from clusterwatch.codes import infer_code_system
+
+    countries = _text(rows, "country")[missing].dropna().str.upper().unique()
+    place = country or (str(countries[0]) if len(countries) == 1 else None)
+    guess = infer_code_system(code[missing], country=place)
+    name = Path(source).name if source else "the file"
+    if guess.system is not None:
+        pattern = CODE_PATTERNS[guess.system]
+        fits = normalise_code(code[missing]).str.fullmatch(pattern).fillna(False).all()
+        if "codes" in rows.columns:
+            entries = _text(rows, "codes")[missing].dropna().str.replace(r"[.\s]", "", regex=True)
+            fits = fits and entries.str.match(rf"^(?:{pattern})(?:;(?:{pattern}))*$").fillna(False).all()
+        if fits:
+            note = (f"code_system inferred as {guess.system} from the codes' shape in column 'code' of {name}: "
+                    f"{guess.reason}; pass --code-system to say otherwise")
+            return rows.assign(code_system=system.mask(missing, guess.system)), [note]
+    return rows, [f"warning: {int(missing.sum()):,} codes in column 'code' of {name} have no code system, so no "
+                  f"code activities come from them ({guess.reason}); pass --code-system "
+                  "naics|nace2|uksic2007|sn2007"]
