@@ -194,10 +194,9 @@ def demo(
     from clusterwatch.commands.scan import scan
 
     out.mkdir(parents=True, exist_ok=True)
-    scan(sources=[Path(demo_path())], format="sbir-awards", column=None, workspace=out / "clusterwatch.duckdb",
-         postcodes=None, geocode_table=None, crs=None, country=None, code_system=None, date_format=None, out=out,
-         as_of=None, recent_years=5, min_firms=8, max_radius_km=25.0, max_population=0.3, permutations=9999,
-         alpha=0.05, no_text=False, seed=seed)
+    # the main job itself, with the config's defaults but for the two settings a small register needs
+    scan(sources=[Path(demo_path())], format="sbir-awards", workspace=out / "clusterwatch.duckdb", out=out,
+         max_population=0.3, permutations=9999, seed=seed)
     console.print(f"Demo report: {out / 'report.html'}  (open it in a browser; it works offline)")
 
 

@@ -258,6 +258,10 @@ def scan(
         found.candidate_firms.to_csv(out / "candidate_firms.csv", index=False)
         found.activities.to_csv(out / "activities.csv", index=False)
         found.entries.to_csv(out / "candidate_entries.csv", index=False)
+        found.pieces.to_csv(out / "candidate_pieces.csv", index=False)
+        found.tested.to_csv(out / "clusters_tested.csv", index=False)
+        if len(found.failures):
+            found.failures.to_csv(out / "evidence_failures.csv", index=False)
         (out / "candidates.geojson").write_text(json.dumps(candidates_geojson(found.candidates)), encoding="utf-8")
         rejected = rejected[rejected["dataset"].astype(str).isin(used)] if len(rejected) else rejected
         rejected_counts = (rejected.groupby(["dataset", "reason"]).size().rename("rows").reset_index()
@@ -275,11 +279,6 @@ def scan(
                   f"{len(found.candidates)} candidates at q ≤ {config.alpha} (seed {found.seed})")
     for note in found.notes:
         console.print(f"[yellow]Note:[/yellow] {escape(note)}")
-    if p["n_clusters_tested"] / (config.permutations + 1) > config.alpha:
-        console.print(f"[yellow]Note:[/yellow] with {config.permutations} permutations the smallest p-value is "
-                      f"{1 / (config.permutations + 1):.4f}; across {p['n_clusters_tested']} tests the "
-                      "false-discovery control may hide clusters that stand alone: --permutations 9999 resolves "
-                      "smaller p-values")
     table = Table(title="Cluster candidates (best first)")
     for name in ("id", "status", "score", "label", "firms", "young", "q", "trend"):
         table.add_column(name, justify="right" if name in ("score", "firms", "young", "q") else "left")
@@ -288,5 +287,6 @@ def scan(
         table.add_row(row.candidate_id, row.status, f"{row.score:.1f}", escape(str(row.label))[:36],
                       str(row.n_firms), young, f"{row.q_value:.3f}", row.trend)
     console.print(table)
-    console.print(f"Wrote {out / 'candidates.csv'}, candidate_firms.csv, candidates.geojson, activities.csv")
+    console.print(f"Wrote {out / 'candidates.csv'}, candidate_firms.csv, candidate_pieces.csv, clusters_tested.csv, "
+                  "candidates.geojson, activities.csv")
     console.print(f"Report: {page}")
