@@ -311,6 +311,16 @@ def test_merge_pieces_by_hand() -> None:
         [[0], [1]]
 
 
+def test_broad_pieces_are_context_not_more_firms() -> None:
+    from clusterwatch.candidates.merge import context_pieces
+
+    site, sector = np.arange(0, 20), np.arange(0, 120)  # 20 firms of one code at a site; their sector, widely
+    other = np.arange(200, 260)
+    assert context_pieces([site, sector, other], 300) == {1: 0}
+    # comparable sizes are not context: they merge as the same cluster
+    assert context_pieces([np.arange(0, 20), np.arange(0, 30)], 300) == {}
+
+
 def test_text_activities_from_undated_descriptions() -> None:
     firms = planted_firms(1, n_background=300, n_planted=20)
     firms["description"] = np.where(firms["firm_id"].str.startswith("p"),

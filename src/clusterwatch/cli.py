@@ -188,15 +188,16 @@ def demo(
     Ingests the demo (753 Massachusetts SBIR firms, 1983-2002, with award abstracts) into OUT/clusterwatch.duckdb,
     runs `clusterwatch scan` as of the data's last date and writes the candidates and report.html to OUT. A
     regional register of 753 firms is small, so windows may hold up to 30 % of the firms (scan's default, 10 %, is
-    sized for registers of tens of thousands) and p-values come from 9,999 replicates.
+    sized for registers of tens of thousands), activities need 8 firms and p-values come from 9,999 replicates.
     """
     from clusterwatch import demo_path
     from clusterwatch.commands.scan import scan
 
     out.mkdir(parents=True, exist_ok=True)
-    # the main job itself, with the config's defaults but for the two settings a small register needs
+    # the main job itself, with the config's defaults but for what a register of 753 firms needs: windows up to
+    # 30 % of the firms, 9,999 replicates, and text groups of at least 8 firms (smaller ones have no power here)
     scan(sources=[Path(demo_path())], format="sbir-awards", workspace=out / "clusterwatch.duckdb", out=out,
-         max_population=0.3, permutations=9999, seed=seed)
+         max_population=0.3, permutations=9999, min_firms=8, seed=seed)
     console.print(f"Demo report: {out / 'report.html'}  (open it in a browser; it works offline)")
 
 

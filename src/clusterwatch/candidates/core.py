@@ -31,7 +31,7 @@ from clusterwatch.candidates.evidence import (
     sme_evidence,
     sme_flags,
 )
-from clusterwatch.candidates.merge import merge_pieces
+from clusterwatch.candidates.merge import context_pieces, merge_pieces
 from clusterwatch.candidates.status import assign_status, score_of
 from clusterwatch.errors import InputError, OptionError
 from clusterwatch.snapshot import known_on
@@ -41,7 +41,8 @@ __all__ = ["CANDIDATE_COLUMNS", "CandidateResult", "Concentration", "build_activ
            "select_firms", "test_concentration"]
 
 CANDIDATE_COLUMNS = [
-    "candidate_id", "label", "status", "score", "n_firms", "n_pieces", "pieces", "activity", "activity_source",
+    "candidate_id", "label", "status", "score", "n_firms", "n_pieces", "pieces", "context_pieces", "activity",
+    "activity_source",
     "keywords", "lat", "lon", "radius_km", "p_value", "q_value", "llr", "peak_relative_risk", "relative_risk",
     "location_quotient",
     "expected", "n_area", "age_evidence", "n_dated", "n_recent", "recent_share", "base_recent_share", "young_q",
@@ -51,8 +52,8 @@ CANDIDATE_COLUMNS = [
 ]
 TESTED_COLUMNS = ["activity_id", "cluster", "lat", "lon", "radius_km", "locations", "firms", "cases", "expected",
                   "relative_risk", "llr", "p_value", "p_gumbel", "p_used", "permutations", "q_value", "outcome"]
-PIECE_COLUMNS = ["piece_id", "candidate_id", "activity_id", "source", "label", "cluster", "lat", "lon", "radius_km",
-                 "n_firms", "n_area", "relative_risk", "llr", "p_value", "q_value"]
+PIECE_COLUMNS = ["piece_id", "candidate_id", "role", "activity_id", "source", "label", "cluster", "lat", "lon",
+                 "radius_km", "n_firms", "n_area", "relative_risk", "llr", "p_value", "q_value"]
 
 
 @dataclass(frozen=True)
@@ -383,8 +384,16 @@ def find_candidates(
                        "lon": float(row["lon"]), "radius_km": float(row["radius_km"]), "members": members,
                        "area": area, "relative_risk": float(row["relative_risk"]), "llr": float(row["llr"]),
                        "p_value": float(row["p_value"]), "q_value": float(row["q_value"])})
-    groups = merge_pieces([p["members"] for p in pieces], [p["area"] for p in pieces], len(scanned),
-                          overlap=config.merge_overlap)
+    # broad pieces holding a narrower one are its context (listed, their other firms not added); the rest merge
+    context = context_pieces([p["members"] for p in pieces], len(scanned), overlap=config.merge_overlap)
+    core_ids = [i for i in range(len(pieces)) if i not in context]
+    merged = merge_pieces([pieces[i]["members"] for i in core_ids], [pieces[i]["area"] for i in core_ids],
+                          len(scanned), overlap=config.merge_overlap)
+    groups = [[core_ids[j] for j in group] for group in merged]
+    group_of = {piece: g for g, group in enumerate(groups) for piece in group}
+    contexts: list[list[int]] = [[] for _ in groups]
+    for piece, host in context.items():
+        contexts[group_of[host]].append(piece)
 
     tell(f"evidence for {len(groups)} candidates", 3, 6)
     recent_from = as_of_ts - pd.DateOffset(years=config.recent_years)
@@ -401,9 +410,10 @@ def find_candidates(
     failures: list[tuple[str, str, str]] = []
     ehsa_cache: dict[tuple[str, ...], pd.DataFrame | None] = {}
     rows_out: list[dict[str, Any]] = []
-    for group in groups:
+    for group, context_of in zip(groups, contexts, strict=True):
         parts = sorted((pieces[i] for i in group), key=lambda p: (p["q_value"], -p["llr"], p["activity_id"],
                                                                   p["cluster"]))
+        around = [pieces[i] for i in sorted(context_of)]
         best = parts[0]
         members = np.unique(np.concatenate([p["members"] for p in parts]))
         area = np.unique(np.concatenate([p["area"] for p in parts]))
@@ -463,7 +473,8 @@ def find_candidates(
             "unclassified": bool(text_parts) and all(a.unclassified for a in text_parts)
                             and all(by_id[a].source == "text" for a in activity_ids),
             "first_period": ages["first_period"], "internal_ties": ties, "tie_density": density,
-            "_members": members, "_counts": ages["counts"], "_parts": parts, "_mask": mask,
+            "context_pieces": ";".join(sorted({p["activity_id"] for p in around})),
+            "_members": members, "_counts": ages["counts"], "_parts": parts, "_around": around, "_mask": mask,
             "_key": tuple(firm_ids[members]),
         })
 
@@ -498,11 +509,12 @@ def find_candidates(
             member_rows += [(cid, f) for f in row["_key"]]
             entry_rows += [(cid, int(y), int(k), int(t))
                            for y, k, t in zip(years, row["_counts"], base.entries, strict=True)]
-            for p in row["_parts"]:
-                a = by_id[p["activity_id"]]
-                piece_rows.append((cid, p["activity_id"], a.source, a.label, p["cluster"], p["lat"], p["lon"],
-                                   p["radius_km"], len(p["members"]), len(p["area"]), p["relative_risk"], p["llr"],
-                                   p["p_value"], p["q_value"]))
+            for role, group_parts in (("core", row["_parts"]), ("context", row["_around"])):
+                for p in group_parts:
+                    a = by_id[p["activity_id"]]
+                    piece_rows.append((cid, role, p["activity_id"], a.source, a.label, p["cluster"], p["lat"],
+                                       p["lon"], p["radius_km"], len(p["members"]), len(p["area"]),
+                                       p["relative_risk"], p["llr"], p["p_value"], p["q_value"]))
             texts_of: dict[str, str] = {}
             for activity_id in row["pieces"].split(";"):
                 texts_of.update(by_id[activity_id].texts)

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-__all__ = ["merge_pieces"]
+__all__ = ["context_pieces", "merge_pieces"]
 
 
 def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: int, *,
@@ -77,6 +77,46 @@ def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: in
         join = sparse.csr_matrix((np.ones(k), (np.argsort(order)[label], np.arange(k))), shape=(n_components, k))
         member_matrix = _binary(join @ member_matrix)
         area_matrix = _binary(join @ area_matrix)
+
+
+def context_pieces(members: list[np.ndarray], n_firms: int, *, overlap: float = 0.5,
+                   breadth: float = 2.0) -> dict[int, int]:
+    """Broad pieces that hold a narrower piece: they are its context, not more of the same cluster.
+
+    A piece B is context of piece A when B holds at least ``overlap`` of A's firms and B has at least ``breadth``
+    times A's firms (NAICS 54 over a site of 5417 firms; a 2-digit sector over Dalton's carpet mills). Merging B
+    whole would add B's other firms (its sector across a wider circle) to A's cluster, and chain unrelated
+    clusters through their common sector; so B is listed with A's candidate but its firms are not added.
+
+    Returns
+    -------
+    dict of int to int
+        Context piece → the narrower piece it is attached to (the one it shares most firms with, among pieces
+        that are not context themselves; ties to the smaller piece number).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> broad = np.arange(0, 40)                       # a sector's 40 firms in a wide circle
+    >>> site = np.arange(0, 10)                        # 10 of them: one code at one site
+    >>> context_pieces([site, broad, np.arange(50, 60)], 100)
+    {1: 0}
+    """
+    k = len(members)
+    if k < 2:
+        return {}
+    matrix = _incidence(members, n_firms)
+    shared = (matrix @ matrix.T).toarray()
+    size = np.array([len(m) for m in members], dtype=float)
+    nests = (shared >= overlap * size[None, :]) & (size[:, None] >= breadth * size[None, :])
+    np.fill_diagonal(nests, False)
+    broad = set(np.flatnonzero(nests.any(axis=1)).tolist())
+    out = {}
+    for b in sorted(broad):
+        hosts = [a for a in np.flatnonzero(shared[b] > 0).tolist() if a not in broad and a != b]
+        if hosts:
+            out[b] = max(hosts, key=lambda a: (shared[b, a], -a))
+    return out
 
 
 def _incidence(rows: list[np.ndarray], n: int) -> sparse.csr_matrix:
