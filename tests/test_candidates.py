@@ -339,6 +339,13 @@ def test_text_activities_from_undated_descriptions() -> None:
     assert len(members & {f"p{i}" for i in range(20)}) >= 0.8 * len(members)
 
 
+def test_config_names_the_text_package_methods() -> None:
+    from clusterwatch.analysis.text.activities import METHODS
+    from clusterwatch.candidates import TEXT_METHODS
+
+    assert set(TEXT_METHODS) == set(METHODS)
+
+
 def test_bad_parameters(planted: pd.DataFrame) -> None:
     with pytest.raises(OptionError, match="recent_years"):
         find_candidates(planted, recent_years=0)

@@ -15,16 +15,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clusterwatch.candidates.config import STOP_WORD_PRESETS
 from clusterwatch.codes import code_title, naics_to_cluster, truncate
 from clusterwatch.codes.clusters import benchmark_clusters
 from clusterwatch.errors import ClusterwatchError, OptionError
 
 __all__ = ["FORMAT_STOP_WORDS", "STOP_WORD_PRESETS", "Activity", "code_activities", "firm_texts",
            "stop_word_preset", "stop_words_of", "text_activities"]
-
-#: Stop-word presets of text activities: ``sbir`` (proposal boilerplate of award abstracts), ``dsbs`` (DSBS
-#: ownership and certification words), ``no`` (Norwegian function words), ``none``.
-STOP_WORD_PRESETS: tuple[str, ...] = ("none", "sbir", "dsbs", "no")
 
 #: The preset that fits a source format (``auto``); formats not listed get ``none``.
 FORMAT_STOP_WORDS: dict[str, str] = {

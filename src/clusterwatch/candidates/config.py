@@ -14,10 +14,15 @@ from typing import Any
 
 from clusterwatch.errors import OptionError
 
-__all__ = ["TEXT_METHODS", "CandidateConfig", "setting_help"]
+__all__ = ["STOP_WORD_PRESETS", "TEXT_METHODS", "CandidateConfig", "setting_help"]
 
-#: How text activities can be made (see :func:`clusterwatch.analysis.text.discover_activities`).
+#: How text activities can be made (the methods of :func:`clusterwatch.analysis.text.discover_activities`, named
+#: here so that reading the settings does not load scikit-learn; a test checks that the two lists agree).
 TEXT_METHODS: tuple[str, ...] = ("tfidf-svd-kmeans", "embedding-kmeans", "auto")
+
+#: Stop-word presets of text activities: ``sbir`` (proposal boilerplate of award abstracts), ``dsbs`` (DSBS
+#: ownership and certification words), ``no`` (Norwegian function words), ``none``.
+STOP_WORD_PRESETS: tuple[str, ...] = ("none", "sbir", "dsbs", "no")
 
 
 def _setting(default: Any, help: str, flag: str | None = None) -> Any:
@@ -107,8 +112,9 @@ class CandidateConfig:
             raise OptionError(f"max_radius_km must be a positive distance or None, got {self.max_radius_km!r}")
         if self.text_method not in TEXT_METHODS:
             raise OptionError(f"text_method must be one of {', '.join(TEXT_METHODS)}, got {self.text_method!r}")
-        if self.stop_words not in ("auto", "none", "sbir", "dsbs", "no"):
-            raise OptionError(f"stop_words must be one of auto, none, sbir, dsbs, no; got {self.stop_words!r}")
+        if self.stop_words not in ("auto", *STOP_WORD_PRESETS):
+            raise OptionError(f"stop_words must be one of auto, {', '.join(STOP_WORD_PRESETS)}; "
+                              f"got {self.stop_words!r}")
         if self.bbox is not None:
             box = tuple(float(v) for v in self.bbox)
             if len(box) != 4 or not (box[0] < box[2] and box[1] < box[3]) or not all(map(math.isfinite, box)):

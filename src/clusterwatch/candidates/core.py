@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clusterwatch.analysis.geometry import haversine_km
 from clusterwatch.analysis.space import bernoulli_scan_each, kd
 from clusterwatch.candidates.activities import Activity, code_activities, firm_texts, text_activities
 from clusterwatch.candidates.config import CandidateConfig
@@ -132,9 +133,9 @@ def select_firms(firms: pd.DataFrame, config: CandidateConfig,
             raise InputError(f"firms need a {column!r} column")
     notes = []
     out = known_on(firms, as_of, kind="firms")
-    if len(out) < len(firms):
+    if as_of is not None and len(out) < len(firms):
         notes.append(f"{len(firms) - len(out):,} firms founded after {as_of:%Y-%m-%d} or dissolved by then "
-                     "are left out" if as_of is not None else "")
+                     "are left out")
     if config.datasets is not None:
         if "dataset" not in out:
             raise OptionError("datasets is set but the firms have no 'dataset' column")
@@ -158,7 +159,7 @@ def select_firms(firms: pd.DataFrame, config: CandidateConfig,
         out = out[inside.to_numpy()]
     keys = ["dataset", "firm_id"] if "dataset" in out else ["firm_id"]
     out = out.assign(firm_id=out["firm_id"].astype(str)).sort_values(keys, kind="stable").reset_index(drop=True)
-    return out, [n for n in notes if n]
+    return out, notes
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -588,8 +589,6 @@ def _family_q(tested: pd.DataFrame, alpha: float) -> np.ndarray:
 
 
 def _km(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
-    from clusterwatch.analysis.geometry import haversine_km
-
     return np.asarray(haversine_km(np.array([lat]), np.array([lon]), lats, lons), dtype=float).reshape(-1)
 
 
