@@ -137,7 +137,10 @@ def test_planted_cluster_is_one_spawning_candidate(found) -> None:  # type: igno
     assert 0 < top["anchor_share"] < 0.5
     assert top["location_quotient"] > 5
     pieces = found.pieces[found.pieces["candidate_id"] == holding[0]]
-    assert set(pieces["activity_id"]) == set(top["pieces"].split(";"))
+    assert set(pieces.loc[pieces["role"] == "core", "activity_id"]) == set(top["pieces"].split(";"))
+    assert set(pieces.loc[pieces["role"] == "context", "activity_id"]) == set(top["context_pieces"].split(";"))
+    # the young firms concentrate here because the code does: their piece is context, its other firms not added
+    assert "entries:young" in top["context_pieces"].split(";")
 
 
 def test_properties(found) -> None:  # type: ignore[no-untyped-def]
@@ -177,7 +180,8 @@ def test_technology_over_five_codes_at_one_site_is_one_candidate() -> None:
         "firm_id": [f"p{i}" for i in range(n)], "name": [f"Planted {i}" for i in range(n)],
         "lat": 47.05 + rng.normal(0, 0.002, n), "lon": -121.95 + rng.normal(0, 0.003, n),
         "code": [codes[i % 5] for i in range(n)], "code_system": "naics",
-        "founded": pd.to_datetime(rng.choice(np.arange(2015, 2020), n).astype(str) + "-03-01"),
+        # not young: the young-firms activity does not find it, the site's code pieces must merge
+        "founded": pd.to_datetime(rng.choice(np.arange(1990, 2005), n).astype(str) + "-03-01"),
         "employees": rng.integers(2, 20, n).astype(float)})
     found = find_candidates(pd.concat([base, plant], ignore_index=True), as_of="2019-12-31", rng=1,
                             **FAST)  # type: ignore[arg-type]
@@ -188,6 +192,38 @@ def test_technology_over_five_codes_at_one_site_is_one_candidate() -> None:
     assert len(best[1] & planted) >= 0.5 * len(best[1])  # precision
     assert found.candidates.set_index("candidate_id").loc[best[0], "n_pieces"] >= 2
     assert_no_two_share_half(found)
+
+
+def test_young_firms_of_many_codes_at_one_site_are_found_as_young_firms() -> None:
+    # 4 codes × 4 young firms at one site: no code has min_firms (5) firms there, so only the young firms show
+    base = background_firms(4)
+    rng = np.random.default_rng(4)
+    codes = ["541715", "334511", "541512", "488190"]
+    n = 16
+    plant = pd.DataFrame({
+        "firm_id": [f"p{i}" for i in range(n)], "name": [f"Planted {i}" for i in range(n)],
+        "lat": 47.05 + rng.normal(0, 0.002, n), "lon": -121.95 + rng.normal(0, 0.003, n),
+        "code": [codes[i % 4] for i in range(n)], "code_system": "naics",
+        "founded": pd.to_datetime(rng.choice(np.arange(2016, 2020), n).astype(str) + "-03-01"),
+        "employees": rng.integers(2, 20, n).astype(float)})
+    firms = pd.concat([base, plant], ignore_index=True)
+    planted = set(plant["firm_id"])
+    found = find_candidates(firms, as_of="2019-12-31", rng=1, **FAST)  # type: ignore[arg-type]
+    members = found.candidate_firms.groupby("candidate_id")["firm_id"].agg(set)
+    best, held = max(members.items(), key=lambda kv: len(kv[1] & planted))
+    assert len(held & planted) >= 0.8 * n and len(held & planted) >= 0.5 * len(held)
+    row = found.candidates.set_index("candidate_id").loc[best]
+    assert "entries:young" in row["pieces"].split(";")
+    assert row["label"].startswith("Young firms: ") and row["activity_source"] == "entries"
+    assert row["status"] in ("spawning", "emerging")
+    assert row["code_coverage"] <= 0.5  # no code holds most of it
+    # without the young-firms activity the site is not found: no code has enough firms there
+    without = find_candidates(firms, as_of="2019-12-31", rng=1, entries=False, **FAST)  # type: ignore[arg-type]
+    held_without = without.candidate_firms.groupby("candidate_id")["firm_id"].agg(set)
+    assert all(len(m & planted) < 0.5 * n for m in held_without)
+    # where ages are unknown there is no young-firms activity
+    undated = find_candidates(firms.drop(columns="founded"), as_of="2019-12-31", rng=1, **FAST)  # type: ignore[arg-type]
+    assert "entries:young" not in set(undated.activities["activity_id"])
 
 
 @pytest.mark.parametrize("seed", [11, 12, 13])
@@ -304,10 +340,31 @@ def test_merge_pieces_by_hand() -> None:
     members = [np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([7, 8, 9]), np.array([20, 21, 22]),
                np.array([30, 31, 32])]
     areas = [np.arange(0, 6), np.arange(0, 6), np.arange(7, 12), np.arange(20, 40), np.arange(20, 40)]
-    # 0 and 1 share two of three firms; 3 and 4 share no firm but the same circle; 2 stands alone
-    assert merge_pieces(members, areas, 50) == [[0, 1], [2], [3, 4]]
-    # a small circle inside a large one: same place, different scale, not merged (Jaccard 5 / 40)
-    assert merge_pieces([np.array([0, 1]), np.array([10, 11])], [np.arange(0, 5), np.arange(0, 40)], 50) == \
+    # 0 and 1 share two of three firms; 2 stands alone; 3 and 4 share no firm: without circles they stay apart
+    assert merge_pieces(members, areas, 50) == [[0, 1], [2], [3], [4]]
+    # one site (radius 0.3 km), two codes: 3 and 4 hold the same circle's firms, so they are one candidate
+    centres = np.array([[45.0, -122.0], [45.0, -122.0], [45.2, -122.0], [46.0, -122.0], [46.0, -122.0]])
+    radii = np.array([0.3, 0.3, 0.3, 0.3, 0.3])
+    assert merge_pieces(members, areas, 50, centres=centres, radii=radii) == [[0, 1], [2], [3, 4]]
+    # the same two circles at a regional scale (20 km) are not joined by area: sectors overlap everywhere
+    assert merge_pieces(members, areas, 50, centres=centres, radii=radii * 0 + 20) == [[0, 1], [2], [3], [4]]
+    # a small circle inside a larger one is not one site (Jaccard 5 / 40): a tiny circle lies inside everything
+    # around it and would chain its neighbours together
+    small, large = [np.array([0, 1]), np.array([10, 11])], [np.arange(0, 5), np.arange(0, 40)]
+    here = np.array([[45.0, -122.0], [45.0, -122.0]])
+    assert merge_pieces(small, large, 50, centres=here, radii=np.array([0.1, 1.5])) == [[0], [1]]
+    # an attribute piece (young firms over a wide circle) sharing half of a small piece's firms does not absorb it
+    young, code = np.arange(0, 300), np.array([0, 1, 2, 400, 401])
+    assert merge_pieces([young, code], [np.arange(0, 600), np.arange(0, 402)], 700) == [[0, 1]]
+    assert merge_pieces([young, code], [np.arange(0, 600), np.arange(0, 402)], 700, attributes=[True, False]) == \
+        [[0], [1]]
+    # touching circles of one activity (a site the scan cut in two) join; of two activities they do not
+    apart = [np.arange(0, 5), np.arange(5, 10)]
+    two = np.array([[45.0, -122.0], [45.0, -122.0 + 1.5 / (111.32 * np.cos(np.radians(45.0)))]])  # 1.5 km apart
+    r = np.array([0.8, 0.8])
+    assert merge_pieces(apart, apart, 20, centres=two, radii=r, activity_ids=["naics:5417", "naics:5417"]) == \
+        [[0, 1]]
+    assert merge_pieces(apart, apart, 20, centres=two, radii=r, activity_ids=["naics:5417", "naics:3327"]) == \
         [[0], [1]]
 
 

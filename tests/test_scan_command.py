@@ -124,9 +124,9 @@ def test_every_setting_is_a_scan_option_with_the_config_default_and_help() -> No
     defaults = CandidateConfig()
     for name in CandidateConfig.names():
         param = options[flag_of(name)]
-        assert param.help.startswith(setting_help(name).rstrip(".")) or name == "use_text", name
+        assert param.help.startswith(setting_help(name).rstrip(".")) or name in ("use_text", "entries"), name
         value = getattr(defaults, name)
-        expected = {"use_text": not value, "datasets": None, "cities": None}.get(name, value)
+        expected = {"use_text": not value, "entries": not value, "datasets": None, "cities": None}.get(name, value)
         if name in ("max_radius_km", "screen_permutations"):
             expected = value or 0  # None is 0 on the command line
         assert param.default == expected or (expected is None and not param.default), name

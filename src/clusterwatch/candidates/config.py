@@ -69,14 +69,20 @@ class CandidateConfig:
         8, "... and when founding dates span at least this many distinct years (a narrow window says nothing).")
     # merging pieces into candidates
     merge_overlap: float = _setting(
-        0.5, "Pieces sharing at least this share of the smaller one's firms, or whose circles hold this share of "
-        "the same firms (Jaccard), become one candidate.")
+        0.5, "Pieces sharing at least this share of the smaller one's firms become one candidate; so do site "
+        "circles holding this share of the smaller circle's firms in common.")
+    site_km: float = _setting(
+        1.0, "Circles up to this radius (km) are sites: pieces at one site (several codes) or touching circles of "
+        "one activity join one candidate; wider circles join only by shared firms.")
     # supporting evidence
     kd_max_candidates: int = _setting(20, "Kd (Duranton–Overman) is computed for at most this many candidates.")
     kd_max_firms: int = _setting(500, "... each with at most this many firms in its activities.")
     kd_permutations: int = _setting(99, "Replicates of Kd's global envelope.")
     # text activities
     use_text: bool = _setting(True, "Find activities in the firms' texts too.")
+    entries: bool = _setting(
+        True, "Test the young firms (founded within recent_years) as one more activity, whatever their codes, "
+        "where the register's ages are known: a new cluster whose firms carry many codes.")
     text_method: str = _setting(
         "tfidf-svd-kmeans", "Text activities: tfidf-svd-kmeans (fast), embedding-kmeans or auto (sentence "
         "embeddings, cached).")
@@ -106,6 +112,8 @@ class CandidateConfig:
         _share(self, "merge_overlap")
         if not isinstance(self.max_population, int | float) or not 0 < self.max_population <= 0.5:
             raise OptionError(f"max_population must be a share in (0, 0.5], got {self.max_population!r}")
+        if not isinstance(self.site_km, int | float) or not (math.isfinite(self.site_km) and self.site_km > 0):
+            raise OptionError(f"site_km must be a positive distance in km, got {self.site_km!r}")
         if self.max_radius_km is not None and not (
                 isinstance(self.max_radius_km, int | float) and math.isfinite(self.max_radius_km)
                 and self.max_radius_km > 0):

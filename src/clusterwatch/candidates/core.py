@@ -19,7 +19,7 @@ import pandas as pd
 
 from clusterwatch.analysis.geometry import haversine_km
 from clusterwatch.analysis.space import bernoulli_scan_each, kd
-from clusterwatch.candidates.activities import Activity, code_activities, firm_texts, text_activities
+from clusterwatch.candidates.activities import CODE_LEVELS, Activity, code_activities, firm_texts, text_activities
 from clusterwatch.candidates.config import CandidateConfig
 from clusterwatch.candidates.evidence import (
     AREA_PRECISIONS,
@@ -34,6 +34,7 @@ from clusterwatch.candidates.evidence import (
 )
 from clusterwatch.candidates.merge import context_pieces, merge_pieces
 from clusterwatch.candidates.status import assign_status, score_of
+from clusterwatch.codes import code_title, truncate
 from clusterwatch.errors import InputError, OptionError
 from clusterwatch.snapshot import known_on
 from clusterwatch.stats import Seed, benjamini_hochberg, gumbel_p, resolve_seed
@@ -168,9 +169,13 @@ def select_firms(firms: pd.DataFrame, config: CandidateConfig,
 
 
 def build_activities(firms: pd.DataFrame, activities: pd.DataFrame | None, config: CandidateConfig, seed: Seed, *,
-                     as_of: pd.Timestamp, text_cache: Any = None) -> tuple[list[Activity], str, list[str]]:
+                     as_of: pd.Timestamp, text_cache: Any = None,
+                     young: np.ndarray | None = None) -> tuple[list[Activity], str, list[str]]:
     """The activities to test: codes at useful levels, benchmark clusters and text groups, each with at least
-    ``min_firms`` firms. Returns them (sorted by id), the text method and notes."""
+    ``min_firms`` firms; and, with ``config.entries`` and a ``young`` mask (given only where the register's ages
+    are known), the young firms themselves (``entries:young``): a new cluster whose firms carry many codes, none
+    with ``min_firms`` firms at the site, is concentrated only as young firms. Undated firms count as not young.
+    Returns the activities (sorted by id), the text method and notes."""
     notes = []
     if "code" in firms and firms["code"].notna().any():
         systems = firms["code_system"] if "code_system" in firms else pd.Series(pd.NA, index=firms.index)
@@ -190,7 +195,12 @@ def build_activities(firms: pd.DataFrame, activities: pd.DataFrame | None, confi
             acts += found
             if text_method.startswith("keywords"):
                 notes.append(f"text activities fell back to {text_method}")
-    acts = sorted((a for a in acts if a.members.sum() >= config.min_firms), key=lambda a: a.activity_id)
+    if config.entries and young is not None:
+        since = as_of - pd.DateOffset(years=config.recent_years)
+        acts.append(Activity("entries:young", "entries", f"Young firms (founded since {since:%Y-%m-%d})",
+                             np.asarray(young, dtype=bool), keywords="young firms", top_codes=""))
+    acts = sorted((a for a in acts if config.min_firms <= a.members.sum() < len(firms)),
+                  key=lambda a: a.activity_id)
     return acts, text_method, notes
 
 
@@ -356,9 +366,20 @@ def find_candidates(
     if activities is not None:
         activities = activities[activities["firm_id"].astype(str).isin(set(scanned["firm_id"]))]
 
+    recent_from = as_of_ts - pd.DateOffset(years=config.recent_years)
+    last_year = as_of_ts.year if (as_of_ts.month, as_of_ts.day) == (12, 31) else as_of_ts.year - 1
+    years = np.arange(last_year - config.trend_periods + 1, last_year + 1)
+    sme = sme_flags(scanned)
+    base = base_rates(founded, sme, recent_from=recent_from, years=years,
+                      min_date_coverage=config.min_date_coverage, min_dated_years=config.min_dated_years)
+    if not base.ages_known:
+        notes.append(f"ages unknown: {base.age_reason}; no candidate is called spawning, emerging, established "
+                     "or declining (status 'concentrated')")
+    young = (founded >= recent_from).to_numpy(dtype=bool) if base.ages_known else None
+
     tell("activities", 0, 6)
     acts, text_method, more = build_activities(scanned, activities, config, seed, as_of=as_of_ts,
-                                               text_cache=text_cache)
+                                               text_cache=text_cache, young=young)
     notes += more
     tell(f"scanning {len(acts)} activities", 1, 6)
     concentration = test_concentration(scanned, acts, config, seed)
@@ -386,10 +407,16 @@ def find_candidates(
                        "area": area, "relative_risk": float(row["relative_risk"]), "llr": float(row["llr"]),
                        "p_value": float(row["p_value"]), "q_value": float(row["q_value"])})
     # broad pieces holding a narrower one are its context (listed, their other firms not added); the rest merge
-    context = context_pieces([p["members"] for p in pieces], len(scanned), overlap=config.merge_overlap)
+    attribute = [by_id[p["activity_id"]].source == "entries" for p in pieces]
+    context = context_pieces([p["members"] for p in pieces], len(scanned), overlap=config.merge_overlap,
+                             attributes=attribute)
     core_ids = [i for i in range(len(pieces)) if i not in context]
     merged = merge_pieces([pieces[i]["members"] for i in core_ids], [pieces[i]["area"] for i in core_ids],
-                          len(scanned), overlap=config.merge_overlap)
+                          len(scanned), overlap=config.merge_overlap,
+                          centres=np.array([[pieces[i]["lat"], pieces[i]["lon"]] for i in core_ids]).reshape(-1, 2),
+                          radii=np.array([pieces[i]["radius_km"] for i in core_ids]),
+                          activity_ids=[pieces[i]["activity_id"] for i in core_ids], site_km=config.site_km,
+                          attributes=[attribute[i] for i in core_ids])
     groups = [[core_ids[j] for j in group] for group in merged]
     group_of = {piece: g for g, group in enumerate(groups) for piece in group}
     contexts: list[list[int]] = [[] for _ in groups]
@@ -397,15 +424,6 @@ def find_candidates(
         contexts[group_of[host]].append(piece)
 
     tell(f"evidence for {len(groups)} candidates", 3, 6)
-    recent_from = as_of_ts - pd.DateOffset(years=config.recent_years)
-    last_year = as_of_ts.year if (as_of_ts.month, as_of_ts.day) == (12, 31) else as_of_ts.year - 1
-    years = np.arange(last_year - config.trend_periods + 1, last_year + 1)
-    sme = sme_flags(scanned)
-    base = base_rates(founded, sme, recent_from=recent_from, years=years,
-                      min_date_coverage=config.min_date_coverage, min_dated_years=config.min_dated_years)
-    if not base.ages_known:
-        notes.append(f"ages unknown: {base.age_reason}; no candidate is called spawning, emerging, established "
-                     "or declining (status 'concentrated')")
     employees = pd.to_numeric(scanned["employees"], errors="coerce") if "employees" in scanned else None
     firm_ids = scanned["firm_id"].to_numpy()
     failures: list[tuple[str, str, str]] = []
@@ -454,8 +472,17 @@ def find_candidates(
         if relations is not None and len(relations):
             ties, density = network_ties(relations, set(firm_ids[members]))
         text_parts = [by_id[a] for a in activity_ids if by_id[a].source == "text"]
+        label = lead.label
+        top_codes = "; ".join(dict.fromkeys(t for a in activity_ids if (t := by_id[a].top_codes)))
+        coverage = min(a.code_coverage for a in text_parts) if text_parts else 1.0
+        if lead.source == "entries":  # young firms of many codes: say which codes, and how much the first holds
+            codes, top_share = _member_codes(scanned, members)
+            label = f"Young firms: {'; '.join(title for _, title in codes[:3]) or 'no codes'}"
+            top_codes = "; ".join(code for code, _ in codes[:5])
+            if all(by_id[a].source == "entries" for a in activity_ids):
+                coverage = top_share
         rows_out.append({
-            "label": lead.label + (f" (+{len(activity_ids) - 1} related)" if len(activity_ids) > 1 else ""),
+            "label": label + (f" (+{len(activity_ids) - 1} related)" if len(activity_ids) > 1 else ""),
             "n_firms": c, "n_pieces": len(parts), "pieces": ";".join(activity_ids),
             "activity": lead.activity_id, "activity_source": "+".join(sorted({by_id[a].source for a in activity_ids})),
             "keywords": lead.keywords, "lat": best["lat"], "lon": best["lon"], "radius_km": radius,
@@ -469,8 +496,7 @@ def find_candidates(
             "trend_z": ages["trend_z"], "ages_known": ages["ages_known"], "ehsa_category": ehsa,
             "sme_share": smes["sme_share"], "base_sme_share": base.sme_share, "sme_p": smes["sme_p"],
             "sme_low_p": smes["sme_low_p"], "anchor_share": anchor,
-            "code_coverage": (min(a.code_coverage for a in text_parts) if text_parts else 1.0),
-            "top_codes": "; ".join(dict.fromkeys(t for a in activity_ids if (t := by_id[a].top_codes))),
+            "code_coverage": coverage, "top_codes": top_codes,
             "unclassified": bool(text_parts) and all(a.unclassified for a in text_parts)
                             and all(by_id[a].source == "text" for a in activity_ids),
             "first_period": ages["first_period"], "internal_ties": ties, "tie_density": density,
@@ -553,12 +579,38 @@ def find_candidates(
     )
 
 
+def _member_codes(firms: pd.DataFrame, rows: np.ndarray) -> tuple[list[tuple[str, str]], float]:
+    """The most common codes of some firms (4 digits / the group level), titled, and the first one's share."""
+    if "code" not in firms or not len(rows):
+        return [], float("nan")
+    part = firms.iloc[rows]
+    systems = part["code_system"].astype("string") if "code_system" in part else pd.Series(pd.NA, index=part.index)
+    keys = []
+    for code, system in zip(part["code"].astype("string"), systems, strict=True):
+        if pd.isna(code):
+            continue
+        if pd.isna(system) or system not in CODE_LEVELS:
+            keys.append((str(code), "" if pd.isna(system) else str(system)))
+            continue
+        cut = truncate(pd.Series([code], dtype="string"), str(system), 4 if system == "naics" else "group").iloc[0]
+        keys.append((str(cut if pd.notna(cut) else code), str(system)))
+    if not keys:
+        return [], float("nan")
+    counts = pd.Series(keys).value_counts(sort=False)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    titled = [(code, f"{code_title(code, system) or code} ({n})" if system else f"{code} ({n})")
+              for (code, system), n in ranked]
+    return titled, ranked[0][1] / len(rows)
+
+
 def _specificity(activity_id: str) -> int:
     kind, _, key = activity_id.partition(":")
     if kind == "text":
         return 100
     if kind == "cluster":
         return 1
+    if kind == "entries":
+        return 0
     return len(key.replace("-", ""))
 
 

@@ -12,17 +12,32 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from clusterwatch.analysis.geometry import haversine_km
+
 __all__ = ["context_pieces", "merge_pieces"]
 
 
 def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: int, *,
-                 overlap: float = 0.5) -> list[list[int]]:
+                 overlap: float = 0.5, centres: np.ndarray | None = None, radii: np.ndarray | None = None,
+                 activity_ids: list[str] | None = None, site_km: float = 1.0,
+                 attributes: list[bool] | None = None) -> list[list[int]]:
     """Groups of pieces that are one candidate.
 
     Two pieces (or groups already merged) are joined when they share at least ``overlap`` of the smaller one's
-    firms, or when their areas hold mostly the same firms (Jaccard index of the areas ≥ ``overlap``). Joining
-    repeats on the merged groups (their unions of firms and areas) until no two groups qualify, so that in the
-    end no two candidates share ``overlap`` or more of the smaller one's firms.
+    firms; joining repeats on the merged groups (their unions of firms) until no two groups qualify, so that in
+    the end no two candidates share ``overlap`` or more of the smaller one's firms. Where ``centres`` and
+    ``radii`` are given, two pieces whose circles are both *sites* (radius ≤ ``site_km``) are also joined
+
+    * when their circles hold mostly the same firms (Jaccard index of the circles' firms ≥ ``overlap``): one
+      site, several activities (a technology whose firms carry five codes);
+    * when they are circles of the same activity that touch (centres at most the sum of the radii apart): one
+      site that the scan's non-overlapping circles cut in two.
+
+    These site links join pieces, never the growing groups, and never wide circles: circles of tens of km over
+    a sector overlap everywhere, and joining them by area chained unrelated clusters into candidates of hundreds
+    of firms (the earlier rule, Jaccard of the areas at any radius). Attribute pieces (the young firms, whatever
+    their activity) join only by site links: a wide circle of young firms shares half of any small piece's firms
+    when that piece's firms are young by chance, and would chain whole districts.
 
     Parameters
     ----------
@@ -32,6 +47,14 @@ def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: in
         Rows of the firm table.
     overlap
         The share in (0, 1].
+    centres, radii
+        Per piece: ``(lat, lon)`` of the circle's centre and its radius in km (both or neither).
+    activity_ids
+        Per piece: its activity (for the touching-circles link; default: none share an activity).
+    site_km
+        Largest radius of a site circle.
+    attributes
+        Per piece: whether it is an attribute piece (default: none is).
 
     Returns
     -------
@@ -49,22 +72,21 @@ def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: in
     groups = [[i] for i in range(len(members))]
     if len(members) < 2:
         return groups
-    member_matrix = _incidence(members, n_firms)
-    area_matrix = _incidence(areas, n_firms)
+    site_rows, site_cols = _site_links(areas, n_firms, overlap, centres, radii, activity_ids, site_km)
+    attribute = np.zeros(len(members), dtype=bool) if attributes is None else np.asarray(attributes, dtype=bool)
+    empty = np.array([], dtype=np.int64)
+    member_matrix = _incidence([empty if a else m for m, a in zip(members, attribute, strict=True)], n_firms)
+    first = True
     while True:
         k = len(groups)
         shared = (member_matrix @ member_matrix.T).tocoo()
-        shared_area = (area_matrix @ area_matrix.T).tocsr()
         size = np.asarray(member_matrix.sum(axis=1)).ravel()
-        area_size = np.asarray(area_matrix.sum(axis=1)).ravel()
         i, j, count = shared.row, shared.col, shared.data
         by_firms = (i < j) & (count >= overlap * np.minimum(size[i], size[j]))
-        area = shared_area.tocoo()
-        ai, aj, ac = area.row, area.col, area.data
-        union = area_size[ai] + area_size[aj] - ac
-        by_area = (ai < aj) & (ac >= overlap * union)
-        rows = np.concatenate([i[by_firms], ai[by_area]])
-        cols = np.concatenate([j[by_firms], aj[by_area]])
+        rows, cols = i[by_firms], j[by_firms]
+        if first:
+            rows, cols = np.concatenate([rows, site_rows]), np.concatenate([cols, site_cols])
+            first = False
         if rows.size == 0:
             return groups
         graph = sparse.coo_matrix((np.ones(rows.size), (rows, cols)), shape=(k, k))
@@ -76,23 +98,53 @@ def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: in
         groups = [sorted(merged[c]) for c in order]
         join = sparse.csr_matrix((np.ones(k), (np.argsort(order)[label], np.arange(k))), shape=(n_components, k))
         member_matrix = _binary(join @ member_matrix)
-        area_matrix = _binary(join @ area_matrix)
+
+
+def _site_links(areas: list[np.ndarray], n_firms: int, overlap: float, centres: np.ndarray | None,
+                radii: np.ndarray | None, activity_ids: list[str] | None,
+                site_km: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` of site circles that are one site (see :func:`merge_pieces`)."""
+    empty = np.array([], dtype=np.int64)
+    if centres is None or radii is None:
+        return empty, empty
+    centres = np.asarray(centres, dtype=float).reshape(-1, 2)
+    radii = np.asarray(radii, dtype=float)
+    site = np.flatnonzero(radii <= site_km)
+    if site.size < 2:
+        return empty, empty
+    area_matrix = _incidence([areas[s] for s in site], n_firms)
+    shared = (area_matrix @ area_matrix.T).toarray()
+    size = np.array([len(areas[s]) for s in site], dtype=float)
+    inside = shared >= overlap * (size[:, None] + size[None, :] - shared)  # Jaccard
+    lat, lon = centres[site, 0], centres[site, 1]
+    distance = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    same = np.zeros_like(inside)
+    if activity_ids is not None:
+        ids = np.asarray([activity_ids[s] for s in site], dtype=object)
+        same = (ids[:, None] == ids[None, :]) & (distance <= radii[site][:, None] + radii[site][None, :])
+    link = np.triu(inside | same, k=1)
+    i, j = np.nonzero(link)
+    return site[i].astype(np.int64), site[j].astype(np.int64)
 
 
 def context_pieces(members: list[np.ndarray], n_firms: int, *, overlap: float = 0.5,
-                   breadth: float = 2.0) -> dict[int, int]:
-    """Broad pieces that hold a narrower piece: they are its context, not more of the same cluster.
+                   breadth: float = 2.0, attributes: list[bool] | None = None) -> dict[int, int]:
+    """Pieces that are context of another piece: listed with its candidate, their other firms not added.
 
-    A piece B is context of piece A when B holds at least ``overlap`` of A's firms and B has at least ``breadth``
-    times A's firms (NAICS 54 over a site of 5417 firms; a 2-digit sector over Dalton's carpet mills). Merging B
-    whole would add B's other firms (its sector across a wider circle) to A's cluster, and chain unrelated
-    clusters through their common sector; so B is listed with A's candidate but its firms are not added.
+    * Broad pieces: B is context of A when B holds at least ``overlap`` of A's firms and B has at least
+      ``breadth`` times A's firms (NAICS 54 over a site of 5417 firms; a 2-digit sector over Dalton's carpet
+      mills). Merging B whole would add B's other firms (its sector across a wider circle) to A's cluster, and
+      chain unrelated clusters through their common sector.
+    * Attribute pieces (``attributes[i]`` true: the young firms, whatever their activity): E is context of A when
+      at least ``overlap`` of E's firms are A's firms, i.e. A's activity explains the young firms' concentration
+      (a young cluster of one code). Where no activity explains them (young firms of many codes, none with
+      enough firms at the site), E stays a piece of its own. Attribute pieces are never broad context.
 
     Returns
     -------
     dict of int to int
-        Context piece → the narrower piece it is attached to (the one it shares most firms with, among pieces
-        that are not context themselves; ties to the smaller piece number).
+        Context piece → the piece it is attached to (the one it shares most firms with, among pieces that are
+        neither context nor attributes; ties to the smaller piece number).
 
     Examples
     --------
@@ -101,22 +153,32 @@ def context_pieces(members: list[np.ndarray], n_firms: int, *, overlap: float = 
     >>> site = np.arange(0, 10)                        # 10 of them: one code at one site
     >>> context_pieces([site, broad, np.arange(50, 60)], 100)
     {1: 0}
+    >>> young = np.array([0, 1, 2, 3, 4, 5, 6, 7, 90, 91])  # young firms: 8 of them the site's
+    >>> context_pieces([site, young], 100, attributes=[False, True])
+    {1: 0}
     """
     k = len(members)
     if k < 2:
         return {}
+    attribute = np.zeros(k, dtype=bool) if attributes is None else np.asarray(attributes, dtype=bool)
     matrix = _incidence(members, n_firms)
     shared = (matrix @ matrix.T).toarray()
     size = np.array([len(m) for m in members], dtype=float)
     nests = (shared >= overlap * size[None, :]) & (size[:, None] >= breadth * size[None, :])
     np.fill_diagonal(nests, False)
+    nests[attribute, :] = False
     broad = set(np.flatnonzero(nests.any(axis=1)).tolist())
+    hosts_ok = [a for a in range(k) if a not in broad and not attribute[a]]
     out = {}
     for b in sorted(broad):
-        hosts = [a for a in np.flatnonzero(shared[b] > 0).tolist() if a not in broad and a != b]
+        hosts = [a for a in hosts_ok if shared[b, a] > 0 and a != b]
         if hosts:
             out[b] = max(hosts, key=lambda a: (shared[b, a], -a))
-    return out
+    for e in np.flatnonzero(attribute).tolist():
+        hosts = [a for a in hosts_ok if shared[e, a] >= overlap * size[e]]
+        if hosts:
+            out[e] = max(hosts, key=lambda a: (shared[e, a], -a))
+    return dict(sorted(out.items()))
 
 
 def _incidence(rows: list[np.ndarray], n: int) -> sparse.csr_matrix:

@@ -99,6 +99,12 @@ def _adjust(frame: pd.DataFrame, columns: list[str]) -> None:
         frame[column.replace("_p", "_q")] = adjusted[:, k]
 
 
+#: The score's weights (significance, strength, relative risk, young excess, entries trend): one place for the
+#: score, its docstring, the README and the report's methods text.
+SCORE_WEIGHTS: dict[str, float] = {"significance": 0.25, "strength": 0.35, "relative risk": 0.10,
+                                   "young excess": 0.15, "entries trend": 0.15}
+
+
 def score_of(*, q: float, llr: float, relative_risk: float, young_share: float, base_young_share: float,
              trend_z: float, permutations: int) -> float:
     """Ranking score in [0, 100], continuous so that real data do not tie:
@@ -125,4 +131,5 @@ def score_of(*, q: float, llr: float, relative_risk: float, young_share: float, 
     if math.isfinite(young_share) and math.isfinite(base_young_share) and base_young_share < 1:
         y = min(1.0, max(0.0, (young_share - base_young_share) / (1.0 - base_young_share)))
     t = 0.5 if not math.isfinite(trend_z) else 0.5 * math.erfc(-trend_z / math.sqrt(2))
-    return round(100.0 * (0.25 * s + 0.35 * g + 0.10 * r + 0.15 * y + 0.15 * t), 6)
+    w = list(SCORE_WEIGHTS.values())
+    return round(100.0 * (w[0] * s + w[1] * g + w[2] * r + w[3] * y + w[4] * t), 6)

@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 DEFAULTS = CandidateConfig()
 
 #: The option of each setting where it is not ``--`` + the name with dashes.
-FLAGS: dict[str, str] = {"use_text": "--no-text", "datasets": "--dataset", "cities": "--city"}
+FLAGS: dict[str, str] = {"use_text": "--no-text", "datasets": "--dataset", "cities": "--city",
+                         "entries": "--no-entries"}
 
 
 def flag_of(name: str) -> str:
@@ -162,6 +163,7 @@ def scan(
         DEFAULTS.min_dated_years),
     merge_overlap: Annotated[float, typer.Option(flag_of("merge_overlap"), help=_help("merge_overlap"))] = (
         DEFAULTS.merge_overlap),
+    site_km: Annotated[float, typer.Option(flag_of("site_km"), help=_help("site_km"))] = DEFAULTS.site_km,
     kd_max_candidates: Annotated[int, typer.Option(flag_of("kd_max_candidates"),
                                                    help=_help("kd_max_candidates"))] = DEFAULTS.kd_max_candidates,
     kd_max_firms: Annotated[int, typer.Option(flag_of("kd_max_firms"), help=_help("kd_max_firms"))] = (
@@ -171,6 +173,10 @@ def scan(
     no_text: Annotated[bool, typer.Option(flag_of("use_text"), help="Skip text-derived activities (without it: "
                                           + setting_help("use_text").rstrip(".").lower() + ").")] = (
         not DEFAULTS.use_text),
+    no_entries: Annotated[bool, typer.Option(flag_of("entries"), help="Do not test the young firms as an activity "
+                                             "(without it: " + setting_help("entries").rstrip(".")[0].lower()
+                                             + setting_help("entries").rstrip(".")[1:] + ").")] = (
+        not DEFAULTS.entries),
     text_method: Annotated[str, typer.Option(flag_of("text_method"), help=_help("text_method"))] = (
         DEFAULTS.text_method),
     stop_words: Annotated[str, typer.Option(flag_of("stop_words"), help=_help("stop_words"))] = DEFAULTS.stop_words,
@@ -201,7 +207,8 @@ def scan(
         max_population=max_population, max_clusters=max_clusters, permutations=permutations,
         screen_permutations=screen_permutations or None, screen_alpha=screen_alpha, alpha=alpha,
         status_alpha=status_alpha, trend_periods=trend_periods, min_date_coverage=min_date_coverage,
-        min_dated_years=min_dated_years, merge_overlap=merge_overlap, kd_max_candidates=kd_max_candidates,
+        min_dated_years=min_dated_years, merge_overlap=merge_overlap, site_km=site_km,
+        entries=not no_entries, kd_max_candidates=kd_max_candidates,
         kd_max_firms=kd_max_firms, kd_permutations=kd_permutations, use_text=not no_text, text_method=text_method,
         stop_words=stop_words, datasets=tuple(dataset) if dataset else None, cities=tuple(city) if city else None,
         bbox=parse_bbox(bbox))

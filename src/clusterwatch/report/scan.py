@@ -139,9 +139,22 @@ _TABLE_COLUMNS = [("candidate_id", "id"), ("status", "status"), ("score", "score
                   ("q_value", "q"), ("relative_risk", "RR"), ("trend", "entries share"),
                   ("ehsa_category", "hot spot"), ("radius_km", "radius km"), ("unclassified", "unclassified")]
 
+def base_known(p: dict[str, Any]) -> bool:
+    """Whether the run judged ages (its base rates say so)."""
+    return bool(p.get("base_rates", {}).get("ages_known"))
+
+
 def _methods(p: dict[str, Any]) -> str:
     """The methods in plain language, with the numbers this run used."""
-    radius = "no radius cap" if p.get("max_radius_km") is None else f"at most {p['max_radius_km']:g} km across"
+    radius = "of any radius" if p.get("max_radius_km") is None else f"at most {p['max_radius_km']:g} km in radius"
+    from clusterwatch.candidates.status import SCORE_WEIGHTS
+
+    weights = " + ".join(f"{w:.2f} × {name}" for name, w in SCORE_WEIGHTS.items())
+    young_act = (f", and the young firms themselves, founded within {p['recent_years']} years, whatever their codes"
+                 if p.get("entries", True) and base_known(p) else "")
+    young_note = (f" Where firm ages are known, the young firms (founded within {p['recent_years']} years) are tested "
+                  "as one more activity: a new cluster whose firms carry many codes shows only there."
+                  if young_act else "")
     screen = (f"Every activity is first tested with {p['screen_permutations']} shuffles; those reaching p ≤ "
               f"{p['screen_alpha']:g} are tested again with {p['permutations']}. "
               if p.get("screen_permutations") else "")
@@ -153,9 +166,9 @@ def _methods(p: dict[str, Any]) -> str:
 <p><b>What is an activity?</b> Firms doing the same kind of work: each official industry code at a few levels of
 detail (for NAICS: 2, 3 and 4 digits, and the US Cluster Mapping benchmark clusters) and, where firms have texts
 (descriptions, award abstracts), groups of firms whose texts use the same words, boilerplate removed. An activity
-needs at least {p['min_firms']} firms to be tested.</p>
+needs at least {p['min_firms']} firms to be tested.{young_note}</p>
 <p><b>Is it concentrated somewhere?</b> For each activity, the Bernoulli spatial scan (Kulldorff 1997, as in
-SaTScan) looks at every circle around every firm location — {radius} in radius and holding at most
+SaTScan) looks at every circle around every firm location — {radius} and holding at most
 {p['max_population']:.0%} of all firms — and finds the circles where the activity's share of firms is most above
 its share elsewhere (up to {p['max_clusters']} per activity). Shuffling which firms belong to the activity shows how
 strong such a circle would be by chance. {screen}Because many activities and circles are tested, the p-values are
@@ -163,8 +176,11 @@ adjusted together (Benjamini–Hochberg, activities as families): a circle count
 a circle beats every shuffle, its p-value comes from a Gumbel fit to the shuffles (Abrams, Kleinman &amp;
 Kulldorff 2010).</p>
 <p><b>One cluster, one candidate.</b> The significant circles of different activities (a code at several levels,
-a benchmark cluster, a text group) that share at least {p['merge_overlap']:.0%} of the smaller one's firms, or whose
-circles hold mostly the same firms, are merged into one candidate; its pieces are listed on its card.</p>
+a benchmark cluster, a text group{young_act}) that share at least {p['merge_overlap']:.0%} of the smaller one's
+firms are merged into one candidate; so are circles of at most {p.get('site_km', 2.0):g} km (sites) that hold
+{p['merge_overlap']:.0%} of the smaller one's firms in common, or touch and belong to the same activity. Wider
+circles are never merged by area alone. A broad circle holding a narrower one (a sector around a site of one code)
+is listed as its context, its other firms not added; its pieces are listed on its card.</p>
 <p><b>Is it new and growing — more than the register?</b> {ages} A candidate is <i>young</i> when it has
 significantly more young firms (founded within {p['recent_years']} years of {_esc(p['as_of'])}) than the register
 (exact binomial test), and <i>rising</i> when its share of the register's yearly entries rises over the last
@@ -172,9 +188,8 @@ significantly more young firms (founded within {p['recent_years']} years of {_es
 adjusted across candidates (Benjamini–Hochberg, q ≤ {p['status_alpha']:g}).</p>
 <p><b>Status</b> — spawning: young and rising, and not fewer small firms than the register; emerging: young or
 rising; declining: its share of entries falls; established: concentrated, with ages like the register's;
-concentrated: ages unknown (too few or too narrowly dated firms). <b>Score</b> (0–100) = 100 × (0.30 ×
-significance + 0.25 × strength (LLR) + 0.15 × relative risk + 0.15 × young excess + 0.15 × entries trend); see
-the README for the exact terms.</p>
+concentrated: ages unknown (too few or too narrowly dated firms). <b>Score</b> (0–100) = 100 × ({weights});
+see the README for the exact terms.</p>
 <p><b>Flags</b> — unclassified: the text analysis finds that official codes do not capture the activity; anchor
 share: the largest firm's share of the candidate's employment (near 1: one anchor firm carries it); SME share:
 share of small and medium firms. The Kd curve (Duranton &amp; Overman 2005), where shown, is the density of
