@@ -14,7 +14,9 @@ Two real registers, each cut at a past date; ``find_candidates`` sees only what 
 
 Observed and expected later entries of a candidate. Its activities are its pieces: ``naics:XXXX`` = firms whose
 code starts with XXXX, ``cluster:NN`` = firms whose code :func:`clusterwatch.codes.naics_to_cluster` puts in
-benchmark cluster NN, ``text:...`` = the text group. A later firm is *in the candidate* when it belongs to one of
+benchmark cluster NN, ``text:...`` = the text group, ``entries:young`` = the firms founded within
+``recent_years`` of the date (for later firms: every entrant, so that its null is that entries land where the
+recent ones did). A later firm is *in the candidate* when it belongs to one of
 its activities and lies in its circle (centre, ``radius_km``). Then
 
     observed = later firms in the candidate,
@@ -163,14 +165,21 @@ class TextGroups:
 class Membership:
     """``member(which, activity_id)``: the firms of ``before`` or ``later`` in an activity (cached)."""
 
-    def __init__(self, before: pd.DataFrame, later: pd.DataFrame, groups: TextGroups | None) -> None:
+    def __init__(self, before: pd.DataFrame, later: pd.DataFrame, groups: TextGroups | None, *,
+                 young_from: pd.Timestamp) -> None:
         self.frames = {"before": before, "later": later}
         self.groups = groups
+        self.young_from = young_from
         self.cache: dict[tuple[str, str], np.ndarray] = {}
 
     def __call__(self, which: str, activity_id: str) -> np.ndarray:
         if (which, activity_id) not in self.cache:
-            if activity_id.startswith("text:"):
+            if activity_id == "entries:young":  # the young firms: as of the date, those of the last years; later,
+                frame = self.frames[which]     # every entrant (the null: entries land where recent ones did)
+                self.cache[(which, activity_id)] = (
+                    (pd.to_datetime(frame["founded"]) >= self.young_from).to_numpy(dtype=bool) if which == "before"
+                    else np.ones(len(frame), dtype=bool))
+            elif activity_id.startswith("text:"):
                 if self.groups is None:
                     raise SystemExit(f"{activity_id}: a text piece in a run without text")
                 self.cache[(which, activity_id)] = (
@@ -328,7 +337,8 @@ def run_source(name: str, args: argparse.Namespace) -> list[dict[str, object]]:
             print(f"  text groups: {len(groups.members)} (reproduced: same ids and sizes as the result); as-of firms "
                   f"in one: {len(grouped & set(before['firm_id'])) / len(before):.0%}, later firms re-assigned to "
                   f"one: {assigned.mean():.0%}")
-        member = Membership(before, later, groups)
+        member = Membership(before, later, groups,
+                            young_from=as_of - pd.DateOffset(years=result.config.recent_years))
         oe = observed_expected(before, later, candidates, member)
         cells = baseline_cells(before, later, as_of, functools.partial(member.keys, zip_digits=zip_digits))
         new = oe[oe["status"].isin(NEW_STATUSES)]

@@ -366,6 +366,13 @@ def test_merge_pieces_by_hand() -> None:
         [[0, 1]]
     assert merge_pieces(apart, apart, 20, centres=two, radii=r, activity_ids=["naics:5417", "naics:3327"]) == \
         [[0], [1]]
+    # nearly touching (Georgia PPP: radii 0.27 and 0.24 km, centres 0.53 km apart) joins; 2.5 km apart does not
+    near = np.array([[34.763224, -84.990709], [34.762446, -84.985011]])
+    assert merge_pieces(apart, apart, 20, centres=near, radii=np.array([0.27, 0.24]),
+                        activity_ids=["entries:young"] * 2, attributes=[True, True]) == [[0, 1]]
+    far = np.array([[45.0, -122.0], [45.0, -122.0 + 2.5 / (111.32 * np.cos(np.radians(45.0)))]])
+    assert merge_pieces(apart, apart, 20, centres=far, radii=r, activity_ids=["naics:5417", "naics:5417"]) == \
+        [[0], [1]]
 
 
 def test_broad_pieces_are_context_not_more_firms() -> None:
@@ -376,6 +383,17 @@ def test_broad_pieces_are_context_not_more_firms() -> None:
     assert context_pieces([site, sector, other], 300) == {1: 0}
     # comparable sizes are not context: they merge as the same cluster
     assert context_pieces([np.arange(0, 20), np.arange(0, 30)], 300) == {}
+    # context needs a broader activity: a narrower code's wider circle around a small circle of its sector is the
+    # same cluster at two sizes, not context
+    from clusterwatch.candidates.merge import broader_activities
+
+    sector_mask, code_mask = np.zeros(300, bool), np.zeros(300, bool)
+    sector_mask[:200], code_mask[:100] = True, True
+    wider = broader_activities([sector_mask, code_mask])
+    assert wider.tolist() == [[False, True], [False, False]]
+    small_sector, wide_code = np.arange(0, 8), np.arange(0, 16)
+    assert context_pieces([small_sector, wide_code], 300, broader=wider) == {}
+    assert context_pieces([small_sector, wide_code], 300) == {1: 0}  # by sizes alone it would be
 
 
 def test_text_activities_from_undated_descriptions() -> None:

@@ -32,7 +32,7 @@ from clusterwatch.candidates.evidence import (
     sme_evidence,
     sme_flags,
 )
-from clusterwatch.candidates.merge import context_pieces, merge_pieces
+from clusterwatch.candidates.merge import broader_activities, context_pieces, merge_pieces
 from clusterwatch.candidates.status import assign_status, score_of
 from clusterwatch.codes import code_title, truncate
 from clusterwatch.errors import InputError, OptionError
@@ -408,8 +408,11 @@ def find_candidates(
                        "p_value": float(row["p_value"]), "q_value": float(row["q_value"])})
     # broad pieces holding a narrower one are its context (listed, their other firms not added); the rest merge
     attribute = [by_id[p["activity_id"]].source == "entries" for p in pieces]
+    piece_acts = sorted({p["activity_id"] for p in pieces})
+    wider = broader_activities([by_id[a].members for a in piece_acts])
+    index = np.array([piece_acts.index(p["activity_id"]) for p in pieces], dtype=np.int64)
     context = context_pieces([p["members"] for p in pieces], len(scanned), overlap=config.merge_overlap,
-                             attributes=attribute)
+                             attributes=attribute, broader=wider[np.ix_(index, index)] if len(pieces) else None)
     core_ids = [i for i in range(len(pieces)) if i not in context]
     merged = merge_pieces([pieces[i]["members"] for i in core_ids], [pieces[i]["area"] for i in core_ids],
                           len(scanned), overlap=config.merge_overlap,

@@ -14,7 +14,7 @@ from scipy.sparse.csgraph import connected_components
 
 from clusterwatch.analysis.geometry import haversine_km
 
-__all__ = ["context_pieces", "merge_pieces"]
+__all__ = ["broader_activities", "context_pieces", "merge_pieces"]
 
 
 def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: int, *,
@@ -30,8 +30,10 @@ def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: in
 
     * when their circles hold mostly the same firms (Jaccard index of the circles' firms ≥ ``overlap``): one
       site, several activities (a technology whose firms carry five codes);
-    * when they are circles of the same activity that touch (centres at most the sum of the radii apart): one
-      site that the scan's non-overlapping circles cut in two.
+    * when they are circles of the same activity that touch or nearly touch (centres at most the sum of the
+      radii plus the smaller radius, at least 0.1 km, apart): one site that the scan's non-overlapping circles cut
+      in two (on Georgia PPP, the young firms of one 0.3 km site came as two circles 0.53 km apart, radii 0.27
+      and 0.24 km).
 
     These site links join pieces, never the growing groups, and never wide circles: circles of tens of km over
     a sector overlap everywhere, and joining them by area chained unrelated clusters into candidates of hundreds
@@ -121,24 +123,45 @@ def _site_links(areas: list[np.ndarray], n_firms: int, overlap: float, centres: 
     same = np.zeros_like(inside)
     if activity_ids is not None:
         ids = np.asarray([activity_ids[s] for s in site], dtype=object)
-        same = (ids[:, None] == ids[None, :]) & (distance <= radii[site][:, None] + radii[site][None, :])
+        r = radii[site]
+        # touching, or nearly: the scan's secondary circle may not hold the first one's locations, so the two
+        # circles of one site stop short of each other by up to a gap between neighbours
+        gap = np.maximum(np.minimum(r[:, None], r[None, :]), 0.1)
+        same = (ids[:, None] == ids[None, :]) & (distance <= r[:, None] + r[None, :] + gap)
     link = np.triu(inside | same, k=1)
     i, j = np.nonzero(link)
     return site[i].astype(np.int64), site[j].astype(np.int64)
 
 
 def context_pieces(members: list[np.ndarray], n_firms: int, *, overlap: float = 0.5,
-                   breadth: float = 2.0, attributes: list[bool] | None = None) -> dict[int, int]:
+                   breadth: float = 2.0, attributes: list[bool] | None = None,
+                   broader: np.ndarray | None = None) -> dict[int, int]:
     """Pieces that are context of another piece: listed with its candidate, their other firms not added.
 
-    * Broad pieces: B is context of A when B holds at least ``overlap`` of A's firms and B has at least
-      ``breadth`` times A's firms (NAICS 54 over a site of 5417 firms; a 2-digit sector over Dalton's carpet
-      mills). Merging B whole would add B's other firms (its sector across a wider circle) to A's cluster, and
-      chain unrelated clusters through their common sector.
+    * Broad pieces: B is context of A when B's activity is broader than A's (``broader[b, a]``: a sector over
+      one of its codes), B holds at least ``overlap`` of A's firms and B has at least ``breadth`` times A's firms
+      (NAICS 54 over a site of 5417 firms; a 2-digit sector over Dalton's carpet mills). Merging B whole would add
+      B's other firms (its sector across a wider circle) to A's cluster, and chain unrelated clusters through
+      their common sector. A narrower activity's wider circle is not context: NAICS 3327 over 0.6 km holding a
+      small 332 circle at its centre is the same cluster, found at two sizes.
     * Attribute pieces (``attributes[i]`` true: the young firms, whatever their activity): E is context of A when
       at least ``overlap`` of E's firms are A's firms, i.e. A's activity explains the young firms' concentration
       (a young cluster of one code). Where no activity explains them (young firms of many codes, none with
       enough firms at the site), E stays a piece of its own. Attribute pieces are never broad context.
+
+    Parameters
+    ----------
+    members
+        Per piece: the row numbers of its firms.
+    n_firms
+        Rows of the firm table.
+    overlap, breadth
+        The shares of the rules above.
+    attributes
+        Per piece: whether it is an attribute piece (default: none is).
+    broader
+        ``broader[b, a]``: piece b's activity is broader than piece a's (see :func:`broader_activities`);
+        default: every activity counts as broader than every other (the rule by piece sizes alone).
 
     Returns
     -------
@@ -165,6 +188,8 @@ def context_pieces(members: list[np.ndarray], n_firms: int, *, overlap: float = 
     shared = (matrix @ matrix.T).toarray()
     size = np.array([len(m) for m in members], dtype=float)
     nests = (shared >= overlap * size[None, :]) & (size[:, None] >= breadth * size[None, :])
+    if broader is not None:
+        nests &= np.asarray(broader, dtype=bool)
     np.fill_diagonal(nests, False)
     nests[attribute, :] = False
     broad = set(np.flatnonzero(nests.any(axis=1)).tolist())
@@ -179,6 +204,27 @@ def context_pieces(members: list[np.ndarray], n_firms: int, *, overlap: float = 
         if hosts:
             out[e] = max(hosts, key=lambda a: (shared[e, a], -a))
     return dict(sorted(out.items()))
+
+
+def broader_activities(masks: list[np.ndarray], *, share: float = 0.9) -> np.ndarray:
+    """``out[b, a]``: activity b is broader than activity a — it holds at least ``share`` of a's firms and has more
+    firms (NAICS 33 over 3327; a benchmark cluster over most of its codes' firms).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sector, code, other = (np.arange(10) < 8), (np.arange(10) < 3), (np.arange(10) >= 7)
+    >>> broader_activities([sector, code, other]).astype(int).tolist()
+    [[0, 1, 0], [0, 0, 0], [0, 0, 0]]
+    """
+    if not masks:
+        return np.zeros((0, 0), dtype=bool)
+    matrix = sparse.csr_matrix(np.vstack([np.asarray(m, dtype=bool) for m in masks]).astype(np.float64))
+    shared = (matrix @ matrix.T).toarray()
+    size = np.asarray(matrix.sum(axis=1)).ravel()
+    out = (shared >= share * size[None, :]) & (size[:, None] > size[None, :])
+    np.fill_diagonal(out, False)
+    return out
 
 
 def _incidence(rows: list[np.ndarray], n: int) -> sparse.csr_matrix:
