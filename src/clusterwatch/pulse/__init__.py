@@ -11,6 +11,8 @@ a member's answers and the answers about them, and every result lists what it su
 Structural measures need igraph (extra ``network``), as :mod:`clusterwatch.analysis.network` does.
 """
 
+from clusterwatch.pulse.change import WaveChange, compare_waves
+from clusterwatch.pulse.edgelist import PANELS, from_wave_edges, read_panel
 from clusterwatch.pulse.measures import SCALES, WaveMeasures, cronbach_alpha, wave_measures
 from clusterwatch.pulse.model import (
     ITEMS,
@@ -25,19 +27,28 @@ from clusterwatch.pulse.model import (
     withdraw,
 )
 from clusterwatch.pulse.privacy import K_DEFAULT, suppress
+from clusterwatch.pulse.warnings import THRESHOLDS, EarlyWarnings, early_warnings
 
 __all__ = [
     "ITEMS",
     "KINDS",
     "K_DEFAULT",
+    "PANELS",
     "SCALES",
+    "THRESHOLDS",
     "TRUST_ITEMS",
     "VALUE_ITEMS",
+    "EarlyWarnings",
     "PulseData",
+    "WaveChange",
     "WaveMeasures",
     "add_answers",
+    "compare_waves",
     "cronbach_alpha",
+    "early_warnings",
+    "from_wave_edges",
     "members_from_candidates",
+    "read_panel",
     "read_pulse",
     "read_wide",
     "suppress",

@@ -10,6 +10,7 @@ so their α is 1 by construction: a value scale measured once).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -104,3 +105,55 @@ def from_wave_edges(edges: pd.DataFrame, actors: pd.DataFrame | None = None, *,
                 parts.append(base[has].assign(item=item, value=level[has].to_numpy()))
     answers = pd.concat(parts, ignore_index=True)
     return read_pulse(members, wave_frame, answers)
+
+
+#: van de Bunt ratings → trust level (1 best friend, 2 friend → 4; 3 friendly → 3; 4 neutral → 2; 5 troubled → 1).
+VDBUNT_TRUST: dict[int, float] = {1: 4.0, 2: 4.0, 3: 3.0, 4: 2.0, 5: 1.0}
+#: Newcomb ranks 1–16 → trust quartiles (ranks 1–4 → 4 … 13–16 → 1).
+NEWCOMB_TRUST: dict[int, float] = {r: float(4 - (r - 1) // 4) for r in range(1, 17)}
+#: EIES acquaintance (1 heard of … 4 close friend) is already a 1–4 scale.
+EIES_TRUST: dict[int, float] = {1: 1.0, 2: 2.0, 3: 3.0, 4: 4.0}
+#: The multi-wave panels of the shared ``networks/`` folder that :func:`read_panel` knows how to code.
+PANELS: tuple[str, ...] = ("vdbunt_freshmen", "newcomb_fraternity", "glasgow_s50", "knecht_classroom",
+                           "eies_freeman", "kapferer_tailor")
+
+
+def read_panel(folder: str | Path, name: str) -> PulseData:
+    """Read one of the published multi-wave panels (``networks/<name>`` layout) as pulse data.
+
+    Codings: van de Bunt ties are ratings 1–3 (at least friendly, Siena's coding), trust :data:`VDBUNT_TRUST`, so a
+    "troubled" rating is the lowest trust; Newcomb ties are each man's top 4 ranks, trust :data:`NEWCOMB_TRUST`;
+    EIES ties are "friend" or closer (3–4), trust the acquaintance level; Glasgow, Knecht and Kapferer (the
+    sociational relation, undirected) are binary, without trust. Missing rows (codes 9, 10) are non-response.
+
+    Parameters
+    ----------
+    folder
+        The ``networks`` folder (holding ``<name>/edges*.csv``).
+    name
+        One of :data:`PANELS`.
+
+    Raises
+    ------
+    InputError
+        For an unknown panel or a missing folder.
+    """
+    if name not in PANELS:
+        raise InputError(f"unknown panel {name!r}; one of {', '.join(PANELS)}")
+    d = Path(folder) / name
+    if not d.is_dir():
+        raise InputError("no such panel folder", path=str(d))
+    missing = pd.read_csv(d / "missing.csv") if (d / "missing.csv").exists() else None
+    actors = pd.read_csv(d / "actors.csv")
+    if name == "vdbunt_freshmen":
+        return from_wave_edges(pd.read_csv(d / "edges.csv"), actors, tie=lambda v: (v >= 1) & (v <= 3),
+                               trust=VDBUNT_TRUST, missing=missing)
+    if name == "newcomb_fraternity":
+        return from_wave_edges(pd.read_csv(d / "edges.csv"), actors, tie=lambda v: (v >= 1) & (v <= 4),
+                               trust=NEWCOMB_TRUST)
+    if name == "eies_freeman":
+        return from_wave_edges(pd.read_csv(d / "edges_acquaintance.csv"), actors, tie=lambda v: v >= 3,
+                               trust=EIES_TRUST)
+    if name == "kapferer_tailor":
+        return from_wave_edges(pd.read_csv(d / "edges_sociational.csv"), actors, undirected=True)
+    return from_wave_edges(pd.read_csv(d / "edges.csv"), actors, missing=missing)
