@@ -27,6 +27,7 @@ from clusterwatch.pulse.model import (
     withdraw,
 )
 from clusterwatch.pulse.privacy import K_DEFAULT, suppress
+from clusterwatch.pulse.report import write_report
 from clusterwatch.pulse.warnings import THRESHOLDS, EarlyWarnings, early_warnings
 
 __all__ = [
@@ -54,4 +55,5 @@ __all__ = [
     "suppress",
     "wave_measures",
     "withdraw",
+    "write_report",
 ]

@@ -39,7 +39,8 @@ class WaveChange:
         over members who answered both waves) and ``qap_p`` (its QAP permutation p-value, greater).
     members
         One row per member in both waves: ``member_id``, ``degree_before``, ``degree_after``, ``core_before``,
-        ``core_after``, ``drifting`` (left the core, or lost at least half of its ties and at least two),
+        ``core_after``, ``answered_both``, ``drifting`` (answered both waves, and left the core or lost at least
+        half of its ties and at least two),
         ``trust_before``, ``trust_after``, ``trust_change`` (NaN unless both scores had ``k`` raters).
     before_measures, after_measures
         The two waves' :class:`WaveMeasures`.
@@ -233,8 +234,10 @@ def compare_waves(data: PulseData, before: str, after: str, *, k: int = 3, repli
         "degree_before": mbm["degree"].to_numpy(), "degree_after": mam["degree"].to_numpy(),
         "core_before": mbm["core"].to_numpy(), "core_after": mam["core"].to_numpy(),
     })
-    members["drifting"] = (members["core_before"] & ~members["core_after"]) | (
-        (lost >= 2) & (lost * 2 >= members["degree_before"].to_numpy()))
+    members["answered_both"] = mb.responded[i1] & ma.responded[i2]
+    # a member who stopped answering loses the ties it would have named: not drift, missing data
+    members["drifting"] = members["answered_both"] & ((members["core_before"] & ~members["core_after"]) | (
+        (lost >= 2) & (lost * 2 >= members["degree_before"].to_numpy())))
     members["trust_before"] = mbm["trust"].to_numpy()
     members["trust_after"] = mam["trust"].to_numpy()
     members["trust_change"] = members["trust_after"] - members["trust_before"]

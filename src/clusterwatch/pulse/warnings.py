@@ -118,7 +118,8 @@ def previous_wave(data: PulseData, wave: str) -> str | None:
 
 def early_warnings(data: PulseData, wave: str, *, previous: str | None = "auto", k: int = 3,
                    thresholds: dict[str, float] | None = None, replicates: int = 499,
-                   rng: int | np.random.Generator | None = 0) -> EarlyWarnings:
+                   rng: int | np.random.Generator | None = 0, measures: WaveMeasures | None = None,
+                   change: WaveChange | None = None) -> EarlyWarnings:
     """Apply the warning rules to a wave (see the module docstring for the rules and thresholds).
 
     Parameters
@@ -136,6 +137,8 @@ def early_warnings(data: PulseData, wave: str, *, previous: str | None = "auto",
         Rule name → threshold, overriding :data:`THRESHOLDS`.
     replicates, rng
         Bootstrap replicates behind the decline rules, and the seed.
+    measures, change
+        The wave's measures and its comparison with ``previous``, when already computed (same ``k``).
 
     Returns
     -------
@@ -165,9 +168,12 @@ def early_warnings(data: PulseData, wave: str, *, previous: str | None = "auto",
         th[name] = float(value)
     seed = resolve_seed(rng)
     prev = previous_wave(data, wave) if previous == "auto" else previous
-    wm = wave_measures(data, wave, k=k, rng=seed.entropy)
-    change = (compare_waves(data, prev, wave, k=k, replicates=replicates, permutations=99, rng=seed.entropy)
-              if prev is not None else None)
+    wm = measures if measures is not None and measures.wave == str(wave) and measures.k == k else \
+        wave_measures(data, wave, k=k, rng=seed.entropy)
+    if change is not None and (prev is None or (change.before, change.after) != (str(prev), str(wave))):
+        change = None
+    if change is None and prev is not None:
+        change = compare_waves(data, prev, wave, k=k, replicates=replicates, permutations=99, rng=seed.entropy)
     net = wm.network
     alerts: list[tuple[str, str, float, float, str]] = []
 
