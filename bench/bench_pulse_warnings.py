@@ -16,8 +16,9 @@ pair of consecutive waves t → t + 1:
   trust level at t (lower = more at risk).
 
 Figures: AUC with a 95 % percentile bootstrap interval (999 resamples; ties resampled by respondent-wave, whose
-ties are not independent), per panel and pooled; the event rate; and, for the binary alert (member: any alert;
-tie: score ≥ 2), its precision and recall. An AUC of 0.5 is chance.
+ties are not independent), per panel and pooled; the gain over the baseline (paired: both AUCs on each resample);
+the event rate; for the binary alert (member: any alert; tie: score ≥ 2), its precision and recall; and each
+member rule alone (pooled), to show which carry the signal. An AUC of 0.5 is chance.
 
 Usage::
 
@@ -52,6 +53,7 @@ def cases(data, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:  
         deg_now = now.union.sum(axis=1)
         deg_next = nxt.union.sum(axis=1)
         alerts = warn.member_alerts.set_index("member_id")["alerts"]
+        fired = warn.member_alerts.set_index("member_id")["rules"]
         for i, m in enumerate(now.ids):
             j = pos.get(m)
             if deg_now[i] == 0 or j is None or not nxt.responded[j]:
@@ -59,7 +61,8 @@ def cases(data, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:  
             lost = deg_now[i] - deg_next[j]
             members.append({"panel": name, "wave": t, "member": m, "score": alerts.get(m, 0),
                             "baseline": -deg_now[i], "isolated": deg_next[j] == 0,
-                            "lost_half": lost >= 1 and deg_next[j] * 2 <= deg_now[i]})
+                            "lost_half": lost >= 1 and deg_next[j] * 2 <= deg_now[i],
+                            "rules": fired.get(m, "")})
         risk = tie_risk(data, t)
         for row in risk.itertuples(index=False):
             i, j = pos.get(row.respondent), pos.get(row.alter)
@@ -84,9 +87,12 @@ def evaluate(frame: pd.DataFrame, event: str, alert_at: int, replicates: int, gr
     groups = frame["group"].to_numpy() if grouped else None
     a, lo, hi = auc_interval(frame["score"].to_numpy(float), y, groups=groups, replicates=replicates, rng=1)
     b, blo, bhi = auc_interval(frame["baseline"].to_numpy(float), y, groups=groups, replicates=replicates, rng=1)
+    d, dlo, dhi = auc_interval(frame["score"].to_numpy(float), y, groups=groups, replicates=replicates, rng=1,
+                               baseline=frame["baseline"].to_numpy(float))
     alert = frame["score"].to_numpy() >= alert_at
     return {"cases": len(frame), "events": int(y.sum()), "event_rate": y.mean() if len(y) else np.nan,
             "auc": a, "auc_low": lo, "auc_high": hi, "baseline_auc": b, "baseline_low": blo, "baseline_high": bhi,
+            "gain": d, "gain_low": dlo, "gain_high": dhi,
             "alerted": int(alert.sum()),
             "precision": y[alert].mean() if alert.any() else np.nan,
             "recall": alert[y].mean() if y.any() else np.nan}
@@ -125,11 +131,17 @@ def main(argv: list[str] | None = None) -> int:
     vdb = pairs[pairs["panel"] == "vdbunt_freshmen"]
     rows.append({"panel": "vdbunt_freshmen", "level": "pair", "event": "troubled",
                  **evaluate(vdb, "troubled", 2, args.replicates, grouped=True)})
+    # each member rule alone, pooled: which ones carry the signal
+    for rule in ("isolation_risk", "drifting", "stopped_answering", "unreciprocated", "low_trust", "trust_drop"):
+        alone = members.assign(score=members["rules"].str.contains(rule).astype(int))
+        if alone["score"].any():
+            rows.append({"panel": "pooled", "level": f"member rule {rule}", "event": "lost_half",
+                         **evaluate(alone, "lost_half", 1, args.replicates, grouped=False)})
     table = pd.DataFrame(rows)
-    with pd.option_context("display.width", 200, "display.max_columns", 20):
+    with pd.option_context("display.width", 250, "display.max_columns", 30):
         shown = table.copy()
         for c in ("event_rate", "auc", "auc_low", "auc_high", "baseline_auc", "baseline_low", "baseline_high",
-                  "precision", "recall"):
+                  "gain", "gain_low", "gain_high", "precision", "recall"):
             shown[c] = shown[c].astype(float).round(3)
         print(shown.to_string(index=False))
     print(f"total {time.perf_counter() - start:.1f} s")

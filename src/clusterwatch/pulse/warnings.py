@@ -320,24 +320,37 @@ def auc(scores: np.ndarray, outcomes: np.ndarray) -> float:
 
 
 def auc_interval(scores: np.ndarray, outcomes: np.ndarray, *, groups: np.ndarray | None = None,
-                 replicates: int = 999, rng: int | np.random.Generator | None = 0) -> tuple[float, float, float]:
+                 replicates: int = 999, rng: int | np.random.Generator | None = 0,
+                 baseline: np.ndarray | None = None) -> tuple[float, float, float]:
     """AUC with a 95% percentile bootstrap interval, resampling cases (or whole ``groups`` of cases, such as a
     respondent's ties, which are not independent).
+
+    With ``baseline`` scores, the statistic is the paired difference AUC(scores) − AUC(baseline), both computed on
+    the same resample each time.
 
     Returns
     -------
     auc, low, high
+        The AUC (or the difference) and its interval.
     """
     scores, outcomes = np.asarray(scores, dtype=float), np.asarray(outcomes, dtype=bool)
+    base = None if baseline is None else np.asarray(baseline, dtype=float)
     gen = resolve_seed(rng).generator()
-    point = auc(scores, outcomes)
+
+    def stat(idx: np.ndarray | slice) -> float:
+        value = auc(scores[idx], outcomes[idx])
+        return value if base is None else value - auc(base[idx], outcomes[idx])
+
+    point = stat(slice(None))
     labels = np.arange(len(scores)) if groups is None else pd.factorize(np.asarray(groups))[0]
-    members = [np.flatnonzero(labels == g) for g in range(labels.max() + 1)] if len(labels) else []
+    order = np.argsort(labels, kind="stable")
+    starts = np.searchsorted(labels[order], np.arange(labels.max() + 1)) if len(labels) else np.array([], int)
+    members = np.split(order, starts[1:]) if len(labels) else []
     sims = []
     for _ in range(replicates):
         pick = gen.integers(0, len(members), size=len(members))
         idx = np.concatenate([members[g] for g in pick]) if members else np.array([], dtype=int)
-        sims.append(auc(scores[idx], outcomes[idx]))
+        sims.append(stat(idx))
     arr = np.array(sims)
     arr = arr[np.isfinite(arr)]
     if not len(arr):
