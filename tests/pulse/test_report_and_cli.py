@@ -112,3 +112,9 @@ def test_bad_k_is_a_usage_error(tmp_path, bad: str) -> None:
     assert run(["pulse", "import", "-c", "north", "-w", ws, "--members", str(folder / "members.csv"), "--waves",
                 str(folder / "waves.csv"), "--answers", str(folder / "answers-2026-1.csv")]) == 0
     assert run(["pulse", "measures", "-c", "north", "-w", ws, bad, "0"]) == 2
+
+
+@pytest.mark.parametrize("command", ["import", "measures", "compare", "alerts", "report", "withdraw", "seed"])
+def test_help_on_every_pulse_command(command: str, capsys) -> None:
+    assert run(["pulse", command, "--help"]) == 0
+    assert "Usage" in capsys.readouterr().out

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -72,9 +73,8 @@ def import_(
     elif members is not None or waves is not None:
         data = read_pulse(members if members is not None else existing.members,
                           waves if waves is not None else existing.waves, _stored_answers(existing))
-        data = data.__class__(members=data.members, waves=data.waves, answers=data.answers,
-                              rejected=pd.concat([existing.rejected, data.rejected], ignore_index=True),
-                              withdrawn=existing.withdrawn)
+        data = replace(data, rejected=pd.concat([existing.rejected, data.rejected], ignore_index=True),
+                       withdrawn=existing.withdrawn)
     else:
         data = existing
     n_before = len(data.answers)
