@@ -61,6 +61,9 @@ def test_report_writes_every_table_and_nothing_dyadic(tmp_path) -> None:
             assert len(set(re.findall(r"M\d{3}", line))) <= 1, (csv.name, line)
     rejected = pd.read_csv(tmp_path / "out" / "rejected.csv")
     assert list(rejected.columns) == ["file", "line", "column", "reason"]  # no raw answer content
+    changes = pd.read_csv(tmp_path / "out" / "changes.csv").set_index("measure")
+    assert changes.loc["satisfaction", "method"] == "vertex bootstrap"
+    assert changes.loc["satisfaction", "ci_low"] <= changes.loc["satisfaction", "ci_high"]
     members = pd.read_csv(tmp_path / "out" / "members.csv")
     shown = members["trust"].notna()
     assert (members.loc[shown, "trust_raters"] >= 3).all()

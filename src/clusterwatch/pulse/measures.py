@@ -46,6 +46,8 @@ class WaveMatrices:
         ``ties[i, j]``: i reports a tie to j (False in unobserved rows).
     trust, value
         ``trust[i, j]``: mean of i's trust (value) items about j; NaN where i gave none.
+    cluster_items
+        ``satisfaction`` and ``outcome_progress``: each member's answer (NaN where none).
     """
 
     wave: str
@@ -55,6 +57,7 @@ class WaveMatrices:
     ties: np.ndarray = field(repr=False)
     trust: np.ndarray = field(repr=False)
     value: np.ndarray = field(repr=False)
+    cluster_items: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
 
     @property
     def union(self) -> np.ndarray:
@@ -90,8 +93,15 @@ def wave_matrices(data: PulseData, wave: str) -> WaveMatrices:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(count > 0, total / count, np.nan)
 
+    cluster_items = {}
+    for name in ("satisfaction", "outcome_progress"):
+        own = answers[answers["item"] == name]
+        per = np.full(n, np.nan)
+        per[own["respondent"].map(pos).to_numpy(dtype=np.int64)] = own["value"].to_numpy(dtype=float)
+        cluster_items[name] = per
     return WaveMatrices(wave=str(wave), ids=ids, kinds=members["kind"].astype(str).to_numpy(), responded=responded,
-                        ties=ties, trust=scale_mean(TRUST_ITEMS), value=scale_mean(VALUE_ITEMS))
+                        ties=ties, trust=scale_mean(TRUST_ITEMS), value=scale_mean(VALUE_ITEMS),
+                        cluster_items=cluster_items)
 
 
 def cronbach_alpha(items: np.ndarray | pd.DataFrame) -> tuple[float, pd.DataFrame]:
