@@ -118,6 +118,13 @@ def test_structure_matches_networkx_on_glasgow(shared_data) -> None:
         deg = np.array([d for _, d in u.degree()])
         n = len(deg)
         assert wm.network["degree_centralisation"] == pytest.approx((deg.max() - deg).sum() / ((n - 1) * (n - 2)))
+        b = np.array([bc[i] for i in m.ids])
+        assert wm.network["betweenness_centralisation"] == pytest.approx(
+            (b.max() - b).sum() / ((n - 1) ** 2 * (n - 2) / 2))
+        assert wm.network["core_density"] > wm.network["periphery_density"]
+        sizes = sorted((len(c) for c in nx.connected_components(u)), reverse=True)
+        assert wm.network["largest_component_share"] == pytest.approx(sizes[0] / n)
+        assert wm.network["fragmentation"] == pytest.approx(1 - sum(s * (s - 1) for s in sizes) / (n * (n - 1)))
 
 
 def test_real_panels_measure_every_wave(shared_data) -> None:
@@ -183,3 +190,13 @@ def test_knecht_tie_counts_as_published(shared_data) -> None:
     ties = [wave_measures(data, w).network["ties"] for w in data.wave_ids]
     assert ties == [91, 117, 133, 119]  # as published (PROVENANCE.md, btergm's knecht)
     assert data.to_frame()["respondents"].tolist() == [26, 25, 23, 25]  # rows coded missing
+
+
+def test_unknown_panel_is_a_clear_error(shared_data, tmp_path) -> None:
+    from clusterwatch.errors import InputError
+    from clusterwatch.pulse import read_panel
+
+    with pytest.raises(InputError, match="unknown panel"):
+        read_panel(shared_data / "networks", "lazega")
+    with pytest.raises(InputError, match="no such panel folder"):
+        read_panel(tmp_path, "glasgow_s50")
