@@ -83,7 +83,7 @@ def import_(
     if wide is not None and mapping is not None:
         data = add_answers(data, read_wide(wide, mapping, respondent_column=respondent_column, wave=wave),
                            label=str(wide))
-    save_pulse(workspace, cluster, data)
+    data = save_pulse(workspace, cluster, data)  # a member who withdrew earlier stays out
     new_rejected = data.rejected.iloc[before_rejected:]
     console.print(f"[bold]{escape(cluster)}[/bold]: {len(data.members)} members, {len(data.wave_ids)} waves, "
                   f"{len(data.answers) - n_before:,} answers added ({len(data.answers):,} in all), "

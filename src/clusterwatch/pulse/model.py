@@ -504,12 +504,21 @@ def withdraw(data: PulseData, member_id: str) -> PulseData:
     member_id = str(member_id)
     if member_id not in set(data.members["member_id"]):
         raise OptionError(f"{member_id!r} is not a member")
+    return purge(data, member_id)
+
+
+def purge(data: PulseData, member_id: str) -> PulseData:
+    """Remove every trace of ``member_id`` (a member or not): member row, answers by and about them, rejected rows
+    quoting them; the id is added to ``withdrawn`` once. Used by :func:`withdraw`, and by the workspace so that a
+    withdrawn member re-imported later stays out."""
+    member_id = str(member_id)
     answers = data.answers[(data.answers["respondent"] != member_id) & (data.answers["alter"] != member_id)]
     members = data.members[data.members["member_id"] != member_id]
     # rejected rows may quote the member's answers: drop those that mention the id
     rejected = data.rejected[~data.rejected["raw"].astype(str).str.contains(json.dumps(member_id), regex=False)]
+    withdrawn = data.withdrawn if member_id in data.withdrawn else (*data.withdrawn, member_id)
     return replace(data, members=members.reset_index(drop=True), answers=answers.reset_index(drop=True),
-                   rejected=rejected.reset_index(drop=True), withdrawn=(*data.withdrawn, member_id))
+                   rejected=rejected.reset_index(drop=True), withdrawn=withdrawn)
 
 
 def members_from_candidates(candidate_firms: pd.DataFrame, candidate_id: str, firms: pd.DataFrame | None = None,

@@ -31,9 +31,12 @@ Member rules (subject: the member's pseudonym):
 ``trust_drop``               trust fell by at least the threshold (both waves from ``k``+ raters)    0.50
 ===========================  ======================================================================  =========
 
-Thresholds are conventions, not estimates: ``bench/bench_pulse_warnings.py`` measures how well the rules anticipate
-what happens at the next wave on real panels, and where they fail. :func:`tie_risk` scores single ties for that
-benchmark; it is dyad-level, so it stays inside the library and never reaches a shared output.
+Non-response moves the structural figures too (a member who stops answering and whom nobody names becomes an
+isolate): read ``fragmenting`` and ``tie_loss`` next to ``falling_response``. ``drifting`` only judges members who
+answered both waves. Thresholds are conventions, not estimates: ``bench/bench_pulse_warnings.py`` measures how
+well the rules anticipate what happens at the next wave on real panels, and where they fail. :func:`tie_risk`
+scores single ties for that benchmark; it is dyad-level, so it stays inside the library and never reaches a shared
+output.
 """
 
 from __future__ import annotations
