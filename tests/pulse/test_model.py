@@ -121,3 +121,16 @@ def test_candidate_firms_seed_a_member_list() -> None:
     assert read_pulse(members, WAVES).members["member_id"].tolist() == ["M001", "M002"]
     with pytest.raises(InputError, match="no firms"):
         members_from_candidates(cands, "C7")
+
+
+def test_csv_files_with_one_column_semicolons_or_gzip(tmp_path) -> None:
+    import gzip
+
+    (tmp_path / "members.csv").write_text("member_id\nM1\nM2\n", encoding="utf-8")
+    (tmp_path / "waves.csv").write_text("wave;opens;order\n2026-1;2026-03-01;1\n", encoding="utf-8")
+    with gzip.open(tmp_path / "answers.csv.gz", "wt", encoding="utf-8") as fh:
+        fh.write("wave\trespondent\talter\titem\tvalue\n2026-1\tM1\tM2\tworks_with\t1\n")
+    data = read_pulse(tmp_path / "members.csv", tmp_path / "waves.csv", tmp_path / "answers.csv.gz")
+    assert data.members["member_id"].tolist() == ["M1", "M2"] and data.members["kind"].tolist() == ["other"] * 2
+    assert data.waves["opens"].iloc[0] == pd.Timestamp("2026-03-01")
+    assert len(data.answers) == 1 and data.rejected.empty

@@ -9,6 +9,16 @@ only when at least ``k`` (default 3) others rated it, no dyad-level trust in any
 a member's answers and the answers about them, and every result lists what it suppressed.
 
 Structural measures need igraph (extra ``network``), as :mod:`clusterwatch.analysis.network` does.
+
+The calls the web app (``clusterwatch.serve``) relies on, in the contract's layout:
+
+- ``read_pulse(members, waves, answers) -> PulseData`` (frames or CSV/Excel paths; ``.rejected`` lists every
+  unusable row with file, line, column, reason);
+- ``wave_measures(data, wave, k=3) -> WaveMeasures``: ``.to_frame()`` one row of network figures, ``.members``
+  (k-suppressed scores), ``.reliability``, ``.helix``, ``.suppressed``;
+- ``compare_waves(data, before, after, k=3, replicates=999, permutations=999, rng=0) -> WaveChange``;
+- ``early_warnings(data, wave, previous="auto", k=3) -> EarlyWarnings`` (``.alerts``);
+- ``write_report(data, out, cluster="...", k=3) -> Path`` (``report.html`` and CSVs in ``out``).
 """
 
 from clusterwatch.pulse.change import WaveChange, compare_waves

@@ -7,6 +7,8 @@ value, value that is not a number, duplicate answer, alter missing or given wher
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
 import os
 from collections.abc import Mapping
@@ -157,11 +159,22 @@ def read_table(table: Table, name: str) -> tuple[pd.DataFrame, str]:
         if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
             frame = pd.read_excel(path, dtype=str)
         else:
-            frame = pd.read_csv(path, dtype=str, sep=None, engine="python", keep_default_na=False, na_values=[""])
+            frame = pd.read_csv(path, dtype=str, sep=_delimiter(path), keep_default_na=False, na_values=[""])
     except (ValueError, OSError, UnicodeDecodeError, ImportError) as exc:
         raise InputError(f"cannot read the {name} table: {exc}", path=str(path)) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame, str(path)
+
+
+def _delimiter(path: Path) -> str:
+    """The file's delimiter among comma, semicolon, tab and bar (comma when the sample is one column)."""
+    opener = gzip.open if path.suffix.lower() == ".gz" else open
+    with opener(path, "rt", encoding="utf-8-sig", errors="replace") as handle:  # type: ignore[operator]
+        sample = handle.read(8192)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
 
 
 def _text(values: pd.Series) -> pd.Series:
