@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clusterwatch.pulse import PulseData
 from clusterwatch.pulse.edgelist import PANELS, read_panel
 from clusterwatch.pulse.measures import wave_matrices
 from clusterwatch.pulse.warnings import auc_interval, early_warnings, tie_risk
@@ -42,7 +43,7 @@ from clusterwatch.pulse.warnings import auc_interval, early_warnings, tie_risk
 TROUBLED_TRUST = 1.5
 
 
-def cases(data, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:  # type: ignore[no-untyped-def]
+def cases(data: PulseData, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Member, tie and rated-pair cases of every consecutive pair of waves."""
     members, ties, pairs = [], [], []
     ids = data.wave_ids

@@ -94,6 +94,8 @@ def test_wide_layout_with_mapping_keeps_line_and_column(tmp_path) -> None:
     again = add_answers(data, long, label="again")
     assert len(again.answers) == 6
     assert again.rejected["reason"].str.contains("already stored").sum() == 6
+    direct = read_pulse(MEMBERS, WAVES, long)
+    assert direct.rejected[["line", "column"]].values.tolist() == data.rejected[["line", "column"]].values.tolist()
     with pytest.raises(InputError, match="lacks"):
         read_wide(path, {"nope": ("works_with", "M2")}, respondent_column="who", wave="2026-1")
 

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from clusterwatch.cli import WorkspaceOpt, app, console
 from clusterwatch.errors import InputError, OptionError
+from clusterwatch.pulse.model import PulseData
 
 pulse_app = typer.Typer(help="Measure a cluster network over survey waves: trust, value, health, early warnings.",
                         no_args_is_help=True)
@@ -28,7 +29,7 @@ ClusterOpt = Annotated[str, typer.Option("--cluster", "-c", help="The cluster's 
 KOpt = Annotated[int, typer.Option("--k", help="Show a member's trust/value only when at least k others rated it.")]
 
 
-def _stored_answers(data) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _stored_answers(data: PulseData) -> pd.DataFrame:
     """Stored answers in the long layout, to validate again against new members or waves."""
     a = data.answers
     value = a["value"].astype(object).where(a["item"] != "comment", a["text"])
@@ -65,11 +66,11 @@ def import_(
     if (wide is None) != (mapping is None):
         raise OptionError("--wide and --mapping go together")
     existing = load_pulse(workspace, cluster) if workspace.exists() and cluster in clusters(workspace) else None
-    if existing is None and (members is None or waves is None):
-        raise OptionError(f"cluster {cluster!r} is new: give --members and --waves")
     before_rejected = 0 if existing is None else len(existing.rejected)
     if existing is None:
-        data = read_pulse(members, waves)  # type: ignore[arg-type]
+        if members is None or waves is None:
+            raise OptionError(f"cluster {cluster!r} is new: give --members and --waves")
+        data = read_pulse(members, waves)
     elif members is not None or waves is not None:
         data = read_pulse(members if members is not None else existing.members,
                           waves if waves is not None else existing.waves, _stored_answers(existing))

@@ -11,6 +11,7 @@ Structural measures reuse :mod:`clusterwatch.analysis.network`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ from clusterwatch.errors import OptionError
 from clusterwatch.pulse.model import TRUST_ITEMS, VALUE_ITEMS, PulseData
 from clusterwatch.pulse.privacy import SUPPRESSED_COLUMNS, check_k, suppress
 from clusterwatch.stats import resolve_seed
+
+if TYPE_CHECKING:
+    from clusterwatch.analysis.network import NetworkGraph
 
 #: Ties counted from these items (a positive answer to any of them).
 TIE_ITEMS: tuple[str, ...] = ("works_with", "frequency", "flow_information", "flow_resources", "flow_projects")
@@ -177,7 +181,8 @@ def broker_dependence(union: np.ndarray, betweenness_values: np.ndarray) -> tupl
     return (float(betweenness_values[top] / pairs) if pairs > 0 else float("nan")), top
 
 
-def _graphs(m: WaveMatrices):  # type: ignore[no-untyped-def]
+def _graphs(m: WaveMatrices) -> tuple[NetworkGraph, NetworkGraph]:
+    """The wave's union graph (undirected) and its reported ties (directed), every member a node."""
     from clusterwatch.analysis.network import build_graph
 
     firms = pd.DataFrame({"firm_id": m.ids, "kind": m.kinds})

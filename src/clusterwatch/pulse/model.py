@@ -384,7 +384,8 @@ def read_pulse(members: Table, waves: Table, answers: Table | None = None) -> Pu
         ``wave``, ``opens``, ``closes``, ``order``.
     answers
         Long layout: one row per answer, ``wave``, ``respondent``, ``alter``, ``item``, ``value`` (``scale_min``,
-        ``scale_max`` optional). None for members and waves alone (answers added later).
+        ``scale_max`` optional), or a wide export reshaped by :func:`read_wide` (its rejected rows keep the
+        export's line and column). None for members and waves alone (answers added later).
 
     Returns
     -------
@@ -413,7 +414,10 @@ def read_pulse(members: Table, waves: Table, answers: Table | None = None) -> Pu
         accepted = pd.DataFrame(columns=["wave", "respondent", "alter", "item", "value", "text"])
     else:
         frame, label = read_table(answers, "answers")
-        accepted, answer_rejects = validate_answers(frame, member_frame, wave_frame, label=label)
+        lines = frame.pop("_line") if "_line" in frame.columns else None  # reshaped by read_wide
+        columns = frame.pop("_column") if "_column" in frame.columns else None
+        accepted, answer_rejects = validate_answers(frame, member_frame, wave_frame, label=label, lines=lines,
+                                                    columns=columns)
         rejects.append(answer_rejects)
     rejected = pd.concat([r for r in rejects if len(r)], ignore_index=True) if any(len(r) for r in rejects) else \
         pd.DataFrame(columns=list(REJECTED_COLUMNS))
