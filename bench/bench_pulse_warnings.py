@@ -10,6 +10,8 @@ pair of consecutive waves t → t + 1:
 * ties: cases are the ties reported at t whose respondent answered at t + 1. Event: ``dissolved`` (not reported
   at t + 1). Score: the :func:`tie_risk` flag count (unreciprocated, unembedded, low trust, new). Baseline:
   unreciprocated alone.
+* respondents (van de Bunt and Knecht, the panels with non-response): cases are members who answered at t.
+  Event: ``stops_answering`` (no answer at t + 1). Score: member alerts at t. Baseline: −degree.
 * rated pairs (van de Bunt, the only panel with a negative level): cases are pairs rated at t above "troubled",
   the respondent rating the alter again at t + 1. Event: ``troubled`` (rated 5 at t + 1). Score: low trust at t
   (neutral or below) + the alter rates the respondent troubled + no partner in common. Baseline: the rating's
@@ -43,9 +45,9 @@ from clusterwatch.pulse.warnings import auc_interval, early_warnings, tie_risk
 TROUBLED_TRUST = 1.5
 
 
-def cases(data: PulseData, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Member, tie and rated-pair cases of every consecutive pair of waves."""
-    members, ties, pairs = [], [], []
+def cases(data: PulseData, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Member, tie, rated-pair and respondent cases of every consecutive pair of waves."""
+    members, ties, pairs, silent = [], [], [], []
     ids = data.wave_ids
     for t, t1 in zip(ids[:-1], ids[1:], strict=True):
         warn = early_warnings(data, t, replicates=199, rng=0)
@@ -57,6 +59,9 @@ def cases(data: PulseData, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
         fired = warn.member_alerts.set_index("member_id")["rules"]
         for i, m in enumerate(now.ids):
             j = pos.get(m)
+            if now.responded[i] and j is not None:
+                silent.append({"panel": name, "wave": t, "member": m, "score": alerts.get(m, 0),
+                               "baseline": -deg_now[i], "stops_answering": not nxt.responded[j]})
             if deg_now[i] == 0 or j is None or not nxt.responded[j]:
                 continue
             lost = deg_now[i] - deg_next[j]
@@ -80,7 +85,7 @@ def cases(data: PulseData, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.Da
             score = int(now.trust[i, j] <= 2) + int(now.trust[j, i] <= TROUBLED_TRUST) + int(common[i, j] == 0)
             pairs.append({"panel": name, "wave": t, "group": f"{t}:{now.ids[i]}", "score": score,
                           "baseline": -now.trust[i, j], "troubled": bool(nxt.trust[a, b] <= TROUBLED_TRUST)})
-    return pd.DataFrame(members), pd.DataFrame(ties), pd.DataFrame(pairs)
+    return pd.DataFrame(members), pd.DataFrame(ties), pd.DataFrame(pairs), pd.DataFrame(silent)
 
 
 def evaluate(frame: pd.DataFrame, event: str, alert_at: int, replicates: int, grouped: bool) -> dict[str, object]:
@@ -110,13 +115,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no networks folder at {folder}", file=sys.stderr)
         return 1
     start = time.perf_counter()
-    all_members, all_ties, all_pairs = [], [], []
+    all_members, all_ties, all_pairs, all_silent = [], [], [], []
     for name in PANELS:
         t0 = time.perf_counter()
-        m, t, p = cases(read_panel(folder, name), name)
+        m, t, p, q = cases(read_panel(folder, name), name)
         all_members.append(m)
         all_ties.append(t)
         all_pairs.append(p)
+        all_silent.append(q)
         print(f"{name}: {len(m):,} member cases, {len(t):,} tie cases ({time.perf_counter() - t0:.1f} s)")
     members, ties = pd.concat(all_members, ignore_index=True), pd.concat(all_ties, ignore_index=True)
     rows = []
@@ -128,6 +134,11 @@ def main(argv: list[str] | None = None) -> int:
                          **evaluate(mm, event, 1, args.replicates, grouped=False)})
         rows.append({"panel": panel, "level": "tie", "event": "dissolved",
                      **evaluate(tt, "dissolved", 2, args.replicates, grouped=True)})
+    silent = pd.concat(all_silent, ignore_index=True)
+    for panel in ("vdbunt_freshmen", "knecht_classroom"):  # the panels with non-response
+        rows.append({"panel": panel, "level": "respondent", "event": "stops_answering",
+                     **evaluate(silent[silent["panel"] == panel], "stops_answering", 1, args.replicates,
+                                grouped=False)})
     pairs = pd.concat(all_pairs, ignore_index=True)
     vdb = pairs[pairs["panel"] == "vdbunt_freshmen"]
     rows.append({"panel": "vdbunt_freshmen", "level": "pair", "event": "troubled",
