@@ -200,3 +200,16 @@ def test_unknown_panel_is_a_clear_error(shared_data, tmp_path) -> None:
         read_panel(shared_data / "networks", "lazega")
     with pytest.raises(InputError, match="no such panel folder"):
         read_panel(tmp_path, "glasgow_s50")
+
+
+def test_broker_dependence_on_a_path_by_hand() -> None:
+    # a – b – c – d: b sits on the paths a–c and a–d, 2 of the 3 connected pairs without b
+    members = pd.DataFrame({"member_id": list("abcd"), "kind": "firm"})
+    rows = [("w", s, t, "works_with", 1) for s, t in ("ab", "bc", "cd")]
+    wm = wave_measures(read_pulse(members, WAVE, pd.DataFrame(rows, columns=["wave", "respondent", "alter", "item",
+                                                                               "value"])), "w")
+    assert wm.top_broker == "b"
+    assert wm.network["broker_dependence"] == pytest.approx(2 / 3)
+    assert wm.network["fragility_top1"] == pytest.approx(2 / 4)  # c – d left
+    # d answered nothing: its row is unobserved, so density is 3 ties over 3 respondents × 3 others
+    assert wm.network["density"] == pytest.approx(3 / 9) and wm.network["reciprocity"] == 0.0
