@@ -222,7 +222,8 @@ def write_report(data: PulseData, out: str | os.PathLike[str], *, cluster: str =
                     "is in the README (bench/bench_pulse_warnings.py).</p>")
     body.append("<h2>Network maps</h2><p class='note'>Colour: kind (" + ", ".join(
         f'<span style="color:{c}">&#9679; {k_}</span>' for k_, c in KIND_COLOURS.items()) +
-        "); size: value as rated by the others; dashed ring: value suppressed or not rated.</p><div class='maps'>")
+        "); size: value as rated by the others; dashed ring: value suppressed (fewer than k raters); small dot: not "
+        "rated.</p><div class='maps'>")
     for wm in measures:
         body.append(f"<figure>{network_svg(data, wm, pos)}<figcaption>wave {html.escape(wm.wave)}: "
                     f"{int(wm.network['respondents'])}/{int(wm.network['members'])} answered, "
