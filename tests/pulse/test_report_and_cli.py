@@ -83,9 +83,9 @@ def test_facilitator_loop_on_the_command_line(tmp_path, capsys) -> None:
     assert "0 answers added" in capsys.readouterr().out.split("north:")[-1]
     assert run(["pulse", "compare", "-c", "north", "-w", ws, "--replicates", "49"]) == 0
     assert "95% interval" in capsys.readouterr().out
-    assert run(["pulse", "alerts", "-c", "north", "-w", ws]) == 0
+    assert run(["pulse", "alerts", "-c", "north", "-w", ws, "--replicates", "49"]) == 0
     assert "stopped_answering" in capsys.readouterr().out  # M006 went silent
-    assert run(["pulse", "report", "-c", "north", "-w", ws, "-o", str(tmp_path / "rep")]) == 0
+    assert run(["pulse", "report", "-c", "north", "-w", ws, "-o", str(tmp_path / "rep"), "--replicates", "49"]) == 0
     assert (tmp_path / "rep" / "report.html").exists()
     assert run(["pulse", "withdraw", "-c", "north", "-w", ws, "--member", "M002"]) == 2  # needs --yes
     assert run(["pulse", "withdraw", "-c", "north", "-w", ws, "--member", "M002", "--yes"]) == 0

@@ -168,13 +168,14 @@ def alerts(
     workspace: WorkspaceOpt = Path("clusterwatch.duckdb"),
     wave: Annotated[str | None, typer.Option(help="The wave (default: the latest).")] = None,
     k: KOpt = 3,
+    replicates: Annotated[int, typer.Option(help="Vertex-bootstrap replicates behind the decline rules.")] = 499,
 ) -> None:
     """The early-warning rules that fire in a wave, each with its evidence."""
     from clusterwatch.io.pulse_store import load_pulse
     from clusterwatch.pulse import early_warnings
 
     data = load_pulse(workspace, cluster)
-    warn = early_warnings(data, wave or data.wave_ids[-1], k=k)
+    warn = early_warnings(data, wave or data.wave_ids[-1], k=k, replicates=replicates)
     if warn.alerts.empty:
         console.print(f"wave {warn.wave}: no rule fired")
         return
@@ -194,13 +195,14 @@ def report(
         "pulse-out"),
     k: KOpt = 3,
     seed: Annotated[int, typer.Option(help="Seed of the layout and the bootstrap.")] = 0,
+    replicates: Annotated[int, typer.Option(help="Vertex-bootstrap replicates of the comparisons.")] = 499,
 ) -> None:
     """Write the offline report (maps per wave, trends, alerts with evidence, suppressed cells) and CSVs."""
     from clusterwatch.io.pulse_store import load_pulse
     from clusterwatch.pulse import write_report
 
     data = load_pulse(workspace, cluster)
-    path = write_report(data, out, cluster=cluster, k=k, rng=seed)
+    path = write_report(data, out, cluster=cluster, k=k, rng=seed, replicates=replicates)
     console.print(f"Wrote {path} and {len(list(out.glob('*.csv')))} CSV files to {out}")
 
 

@@ -154,7 +154,7 @@ def pulse_tables(data: PulseData, *, k: int = 3, rng: int = 0, replicates: int =
     k = check_k(k)
     measures = [wave_measures(data, w, k=k, rng=rng) for w in data.wave_ids]
     ids = data.wave_ids
-    changes = [compare_waves(data, a, b, k=k, replicates=replicates, permutations=499, rng=rng)
+    changes = [compare_waves(data, a, b, k=k, replicates=replicates, permutations=replicates, rng=rng)
                for a, b in zip(ids[:-1], ids[1:], strict=True)]
     warns = [early_warnings(data, w, k=k, replicates=replicates, rng=rng, measures=measures[i],
                             change=changes[i - 1] if i else None) for i, w in enumerate(ids)]
@@ -193,7 +193,7 @@ def write_report(data: PulseData, out: str | os.PathLike[str], *, cluster: str =
     k
         Suppression threshold.
     rng, replicates
-        Seed and bootstrap replicates of the comparisons.
+        Seed, and the bootstrap replicates (and QAP permutations) of the comparisons.
 
     Returns
     -------
