@@ -233,7 +233,7 @@ def seed(
     workspace's firms where it has them (the firm_id column links back; keep the file private)."""
     from clusterwatch.io.workspace import Workspace
     from clusterwatch.pulse import members_from_candidates
-    from clusterwatch.pulse.model import read_table
+    from clusterwatch.pulse.read import read_table
 
     table, _ = read_table(candidates, "candidate firms")
     firms = None

@@ -16,7 +16,8 @@ import duckdb
 import pandas as pd
 
 from clusterwatch.errors import WorkspaceError
-from clusterwatch.pulse.model import PulseData, purge, withdraw
+from clusterwatch.pulse.model import PulseData
+from clusterwatch.pulse.privacy import purge, withdraw
 
 _DDL = (
     """CREATE TABLE IF NOT EXISTS pulse_members (cluster VARCHAR NOT NULL, member_id VARCHAR NOT NULL, name VARCHAR,

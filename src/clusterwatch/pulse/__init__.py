@@ -24,19 +24,9 @@ The calls the web app (``clusterwatch.serve``) relies on, in the contract's layo
 from clusterwatch.pulse.change import WaveChange, compare_waves
 from clusterwatch.pulse.edgelist import PANELS, from_wave_edges, read_panel
 from clusterwatch.pulse.measures import SCALES, WaveMeasures, cronbach_alpha, wave_measures
-from clusterwatch.pulse.model import (
-    ITEMS,
-    KINDS,
-    TRUST_ITEMS,
-    VALUE_ITEMS,
-    PulseData,
-    add_answers,
-    members_from_candidates,
-    read_pulse,
-    read_wide,
-    withdraw,
-)
-from clusterwatch.pulse.privacy import K_DEFAULT, suppress
+from clusterwatch.pulse.model import ITEMS, KINDS, TRUST_ITEMS, VALUE_ITEMS, PulseData
+from clusterwatch.pulse.privacy import K_DEFAULT, suppress, withdraw
+from clusterwatch.pulse.read import add_answers, members_from_candidates, read_pulse, read_wide
 from clusterwatch.pulse.report import write_report
 from clusterwatch.pulse.warnings import THRESHOLDS, EarlyWarnings, early_warnings
 

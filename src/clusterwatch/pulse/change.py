@@ -178,7 +178,7 @@ def compare_waves(data: PulseData, before: str, after: str, *, k: int = 3, repli
     >>> w = pd.DataFrame({"wave": ["1", "2"], "order": [1, 2]})
     >>> a = pd.DataFrame({"wave": list("111222"), "respondent": list("ABCABC"), "alter": list("BAACCA"),
     ...                   "item": "works_with", "value": 1})
-    >>> from clusterwatch.pulse.model import read_pulse
+    >>> from clusterwatch.pulse.read import read_pulse
     >>> ch = compare_waves(read_pulse(m, w, a), "1", "2", replicates=9, permutations=9)
     >>> ch.ties["dissolved"], ch.ties["formed"], ch.ties["stable"]
     (2.0, 2.0, 1.0)

@@ -307,7 +307,7 @@ def wave_measures(data: PulseData, wave: str, *, k: int = 3, rng: int | np.rando
     >>> m = pd.DataFrame({"member_id": ["A", "B", "C"], "kind": ["firm", "firm", "university"]})
     >>> a = pd.DataFrame({"wave": "w", "respondent": ["A", "B", "C"], "alter": ["C", "C", "A"],
     ...                   "item": "works_with", "value": 1})
-    >>> from clusterwatch.pulse.model import read_pulse
+    >>> from clusterwatch.pulse.read import read_pulse
     >>> wm = wave_measures(read_pulse(m, pd.DataFrame({"wave": ["w"]}), a), "w")
     >>> wm.network["density"], wm.network["reciprocity"], wm.top_broker
     (0.5, 0.5, 'C')

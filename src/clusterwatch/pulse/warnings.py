@@ -158,7 +158,7 @@ def early_warnings(data: PulseData, wave: str, *, previous: str | None = "auto",
 
     >>> m = pd.DataFrame({"member_id": ["H", *"abcd"], "kind": ["university", *["firm"] * 4]})
     >>> a = pd.DataFrame({"wave": "w", "respondent": list("abcd"), "alter": "H", "item": "works_with", "value": 1})
-    >>> from clusterwatch.pulse.model import read_pulse
+    >>> from clusterwatch.pulse.read import read_pulse
     >>> warn = early_warnings(read_pulse(m, pd.DataFrame({"wave": ["w"]}), a), "w")
     >>> sorted(set(warn.alerts["rule"])), int((warn.alerts["rule"] == "isolation_risk").sum())
     (['broker_dependence', 'isolation_risk'], 4)
