@@ -1,4 +1,4 @@
-"""Reading and validating pulse data: every bad answer becomes a rejected row with its reason."""
+"""Reading and validating pulse data (pulse.read): every bad answer becomes a rejected row with its reason."""
 
 from __future__ import annotations
 
