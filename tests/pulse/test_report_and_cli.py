@@ -121,3 +121,19 @@ def test_bad_k_is_a_usage_error(tmp_path, bad: str) -> None:
 def test_help_on_every_pulse_command(command: str, capsys) -> None:
     assert run(["pulse", command, "--help"]) == 0
     assert "Usage" in capsys.readouterr().out
+
+
+def test_a_cluster_without_waves_is_a_clear_error(tmp_path, capsys) -> None:
+    from clusterwatch.errors import InputError
+
+    members = pd.DataFrame({"member_id": ["M001", "M002"], "kind": "firm"})
+    with pytest.raises(InputError, match="no waves"):
+        write_report(read_pulse(members, pd.DataFrame(columns=["wave", "order"])), tmp_path / "out")
+    members.to_csv(tmp_path / "m.csv", index=False)
+    pd.DataFrame(columns=["wave", "order"]).to_csv(tmp_path / "w.csv", index=False)
+    ws = str(tmp_path / "ws.duckdb")
+    assert run(["pulse", "import", "-c", "x", "-w", ws, "--members", str(tmp_path / "m.csv"), "--waves",
+                str(tmp_path / "w.csv")]) == 0
+    for command in ("measures", "alerts", "compare", "report"):
+        assert run(["pulse", command, "-c", "x", "-w", ws]) == 1
+        assert "no waves" in capsys.readouterr().err

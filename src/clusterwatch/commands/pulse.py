@@ -37,6 +37,12 @@ def _stored_answers(data: PulseData) -> pd.DataFrame:
                          "value": value.astype(str)})
 
 
+def _latest(data: PulseData) -> str:
+    if not data.wave_ids:
+        raise InputError("the cluster has no waves yet: import a waves.csv")
+    return data.wave_ids[-1]
+
+
 def _num(value: float, digits: int = 3) -> str:
     return "" if pd.isna(value) else f"{value:.{digits}f}"
 
@@ -113,7 +119,7 @@ def measures(
     from clusterwatch.pulse import wave_measures
 
     data = load_pulse(workspace, cluster)
-    wm = wave_measures(data, wave or data.wave_ids[-1], k=k)
+    wm = wave_measures(data, wave or _latest(data), k=k)
     table = Table(title=f"{cluster}, wave {wm.wave}")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -139,7 +145,7 @@ def compare(
 
     data = load_pulse(workspace, cluster)
     ids = data.wave_ids
-    after = after or ids[-1]
+    after = after or _latest(data)
     if after not in ids:
         raise OptionError(f"--after {after!r}: waves are {', '.join(ids)}")
     if before is None:
@@ -175,7 +181,7 @@ def alerts(
     from clusterwatch.pulse import early_warnings
 
     data = load_pulse(workspace, cluster)
-    warn = early_warnings(data, wave or data.wave_ids[-1], k=k, replicates=replicates)
+    warn = early_warnings(data, wave or _latest(data), k=k, replicates=replicates)
     if warn.alerts.empty:
         console.print(f"wave {warn.wave}: no rule fired")
         return

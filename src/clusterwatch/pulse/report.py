@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clusterwatch.errors import InputError
 from clusterwatch.pulse.change import WaveChange, compare_waves
 from clusterwatch.pulse.measures import WaveMeasures, wave_matrices, wave_measures
 from clusterwatch.pulse.model import PulseData
@@ -152,6 +153,8 @@ def pulse_tables(data: PulseData, *, k: int = 3, rng: int = 0, replicates: int =
     """Every table of the report: measures per wave, members, reliability, helix mix, changes, alerts,
     suppressed cells and rejected rows (reasons only)."""
     k = check_k(k)
+    if not data.wave_ids:
+        raise InputError("no waves to report on")
     measures = [wave_measures(data, w, k=k, rng=rng) for w in data.wave_ids]
     ids = data.wave_ids
     changes = [compare_waves(data, a, b, k=k, replicates=replicates, permutations=replicates, rng=rng)
@@ -199,6 +202,11 @@ def write_report(data: PulseData, out: str | os.PathLike[str], *, cluster: str =
     -------
     pathlib.Path
         The HTML file.
+
+    Raises
+    ------
+    InputError
+        When the data hold no wave.
     """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
