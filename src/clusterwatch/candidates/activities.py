@@ -20,7 +20,8 @@ from clusterwatch.codes import code_title, naics_to_cluster, truncate
 from clusterwatch.codes.clusters import benchmark_clusters
 from clusterwatch.errors import ClusterwatchError, OptionError
 
-__all__ = ["FORMAT_STOP_WORDS", "STOP_WORD_PRESETS", "Activity", "code_activities", "firm_texts",
+__all__ = ["FORMAT_STOP_WORDS", "STOP_WORD_PRESETS", "Activity", "code_activities", "code_families", "firm_texts",
+           "related_activities",
            "stop_word_preset", "stop_words_of", "text_activities"]
 
 #: The preset that fits a source format (``auto``); formats not listed get ``none``.
@@ -117,6 +118,61 @@ def code_activities(firms: pd.DataFrame, *, min_firms: int = 8) -> list[Activity
             names = benchmark_clusters().set_index("cluster_code")["cluster_name"].to_dict()
             out += _grouped(cluster, rows, n, min_firms, "cluster:", lambda c, t=names: str(t.get(int(c), c)))
     return sorted(out, key=lambda a: a.activity_id)
+
+
+def code_families(firms: pd.DataFrame) -> pd.Series:
+    """Each firm's family of related work, from its (first) code: its US benchmark cluster for NAICS (Delgado,
+    Porter & Stern 2016: codes that co-locate and link), its division (first two digits) for other systems;
+    missing where the firm has no code or the code maps to no cluster. Aligned on ``firms.index``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> firms = pd.DataFrame({"code": ["314110", "313310", "484121", "62.01", None],
+    ...                       "code_system": ["naics", "naics", "naics", "nace2", "naics"]})
+    >>> code_families(firms).tolist()
+    ['cluster:42', 'cluster:42', 'cluster:45', 'nace2:62', <NA>]
+    """
+    out = pd.Series(pd.NA, index=firms.index, dtype="string")
+    if "code" not in firms or "code_system" not in firms:
+        return out
+    codes = firms["code"].astype("string").str.split(";").str[0].str.strip()
+    systems = firms["code_system"].astype("string")
+    naics = (systems == "naics").fillna(False).to_numpy(dtype=bool)
+    if naics.any():
+        cluster = naics_to_cluster(codes[naics].reset_index(drop=True)).cluster_code
+        keys = pd.Series(cluster.to_numpy(), dtype="Float64").astype("Int64").astype("string")
+        out[naics] = ("cluster:" + keys).to_numpy()
+    other = (~naics) & codes.notna().to_numpy(dtype=bool) & systems.notna().to_numpy(dtype=bool)
+    if other.any():
+        out[other] = (systems[other] + ":" + codes[other].str.replace(r"[^0-9A-Za-z]", "", regex=True).str[:2])
+    return out
+
+
+def related_activities(masks: list[np.ndarray], families: pd.Series, *, threshold: float = 0.5) -> np.ndarray:
+    """``out[a, b]``: activities a and b do related work — the cosine of their firms' family counts (see
+    :func:`code_families`) is at least ``threshold`` (Dalton's carpet, yarn and finishing mills, all benchmark
+    cluster 42; not trucking and wholesale, clusters 45 and 10, however close their circles).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> families = pd.Series(["cluster:42"] * 4 + ["cluster:45"] * 4, dtype="string")
+    >>> a, b, c = (np.arange(8) < 2), (np.arange(8) % 4 == 3) & (np.arange(8) < 4), (np.arange(8) >= 4)
+    >>> related_activities([a, b, c], families).astype(int).tolist()
+    [[1, 1, 0], [1, 1, 0], [0, 0, 1]]
+    """
+    keys = families.to_numpy(dtype=object)
+    known = ~pd.isna(families).to_numpy()
+    labels, codes = np.unique(keys[known].astype(str), return_inverse=True)
+    vectors = np.zeros((len(masks), len(labels)))
+    for i, mask in enumerate(masks):
+        mine = np.asarray(mask, dtype=bool)[known]
+        if mine.any():
+            vectors[i] = np.bincount(codes[mine], minlength=len(labels))
+    norm = np.linalg.norm(vectors, axis=1)
+    unit = np.divide(vectors, norm[:, None], out=np.zeros_like(vectors), where=norm[:, None] > 0)
+    return np.asarray(unit @ unit.T >= threshold - 1e-12) & (norm[:, None] > 0) & (norm[None, :] > 0)
 
 
 def _grouped(keys: np.ndarray, rows: np.ndarray, n: int, min_firms: int, prefix: str, title: Any) -> list[Activity]:

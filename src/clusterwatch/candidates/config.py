@@ -69,8 +69,8 @@ class CandidateConfig:
         8, "... and when founding dates span at least this many distinct years (a narrow window says nothing).")
     # merging pieces into candidates
     merge_overlap: float = _setting(
-        0.5, "Pieces sharing at least this share of the smaller one's firms become one candidate; so do site "
-        "circles holding this share of the smaller circle's firms in common.")
+        0.5, "Pieces sharing at least this share of the smaller one's firms become one candidate; so do circles "
+        "holding mostly the same firms (Jaccard at least this share) that are sites or of related activities.")
     site_km: float = _setting(
         1.0, "Circles up to this radius (km) are sites: pieces at one site (several codes) or touching circles of "
         "one activity join one candidate; wider circles join only by shared firms.")

@@ -19,7 +19,15 @@ import pandas as pd
 
 from clusterwatch.analysis.geometry import haversine_km
 from clusterwatch.analysis.space import bernoulli_scan_each, kd
-from clusterwatch.candidates.activities import CODE_LEVELS, Activity, code_activities, firm_texts, text_activities
+from clusterwatch.candidates.activities import (
+    CODE_LEVELS,
+    Activity,
+    code_activities,
+    code_families,
+    firm_texts,
+    related_activities,
+    text_activities,
+)
 from clusterwatch.candidates.config import CandidateConfig
 from clusterwatch.candidates.evidence import (
     AREA_PRECISIONS,
@@ -410,6 +418,7 @@ def find_candidates(
     attribute = [by_id[p["activity_id"]].source == "entries" for p in pieces]
     piece_acts = sorted({p["activity_id"] for p in pieces})
     wider = broader_activities([by_id[a].members for a in piece_acts])
+    kin = related_activities([by_id[a].members for a in piece_acts], code_families(scanned))
     index = np.array([piece_acts.index(p["activity_id"]) for p in pieces], dtype=np.int64)
     context = context_pieces([p["members"] for p in pieces], len(scanned), overlap=config.merge_overlap,
                              attributes=attribute, broader=wider[np.ix_(index, index)] if len(pieces) else None)
@@ -419,7 +428,8 @@ def find_candidates(
                           centres=np.array([[pieces[i]["lat"], pieces[i]["lon"]] for i in core_ids]).reshape(-1, 2),
                           radii=np.array([pieces[i]["radius_km"] for i in core_ids]),
                           activity_ids=[pieces[i]["activity_id"] for i in core_ids], site_km=config.site_km,
-                          attributes=[attribute[i] for i in core_ids])
+                          attributes=[attribute[i] for i in core_ids],
+                          related=kin[np.ix_(index[core_ids], index[core_ids])] if core_ids else None)
     groups = [[core_ids[j] for j in group] for group in merged]
     group_of = {piece: g for g, group in enumerate(groups) for piece in group}
     contexts: list[list[int]] = [[] for _ in groups]

@@ -20,13 +20,16 @@ __all__ = ["broader_activities", "context_pieces", "merge_pieces"]
 def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: int, *,
                  overlap: float = 0.5, centres: np.ndarray | None = None, radii: np.ndarray | None = None,
                  activity_ids: list[str] | None = None, site_km: float = 1.0,
-                 attributes: list[bool] | None = None) -> list[list[int]]:
+                 attributes: list[bool] | None = None, related: np.ndarray | None = None) -> list[list[int]]:
     """Groups of pieces that are one candidate.
 
     Two pieces (or groups already merged) are joined when they share at least ``overlap`` of the smaller one's
     firms; joining repeats on the merged groups (their unions of firms) until no two groups qualify, so that in
-    the end no two candidates share ``overlap`` or more of the smaller one's firms. Where ``centres`` and
-    ``radii`` are given, two pieces whose circles are both *sites* (radius ≤ ``site_km``) are also joined
+    the end no two candidates share ``overlap`` or more of the smaller one's firms. Two pieces of *related*
+    activities (``related[i, j]``, e.g. :func:`~clusterwatch.candidates.activities.related_activities`: Dalton's
+    carpet, yarn and finishing mills) whose circles hold mostly the same firms (Jaccard ≥ ``overlap``) are joined
+    at any radius. Where ``centres`` and ``radii`` are given, two pieces whose circles are both *sites*
+    (radius ≤ ``site_km``) are also joined
 
     * when their circles hold mostly the same firms (Jaccard index of the circles' firms ≥ ``overlap``): one
       site, several activities (a technology whose firms carry five codes);
@@ -57,6 +60,8 @@ def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: in
         Largest radius of a site circle.
     attributes
         Per piece: whether it is an attribute piece (default: none is).
+    related
+        ``related[i, j]``: pieces i and j are of related activities (default: none are).
 
     Returns
     -------
@@ -75,6 +80,19 @@ def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: in
     if len(members) < 2:
         return groups
     site_rows, site_cols = _site_links(areas, n_firms, overlap, centres, radii, activity_ids, site_km)
+    if related is not None:
+        kin = np.asarray(related, dtype=bool).copy()
+        if attributes is not None:
+            kin[np.asarray(attributes, dtype=bool), :] = False
+            kin[:, np.asarray(attributes, dtype=bool)] = False
+        ki, kj = np.nonzero(np.triu(kin, k=1))
+        if ki.size:
+            area_matrix = _incidence(areas, n_firms)
+            shared = np.asarray(area_matrix[ki].multiply(area_matrix[kj]).sum(axis=1)).ravel()
+            size = np.array([len(a) for a in areas], dtype=float)
+            same = shared >= overlap * (size[ki] + size[kj] - shared)
+            site_rows = np.concatenate([site_rows, ki[same].astype(np.int64)])
+            site_cols = np.concatenate([site_cols, kj[same].astype(np.int64)])
     attribute = np.zeros(len(members), dtype=bool) if attributes is None else np.asarray(attributes, dtype=bool)
     empty = np.array([], dtype=np.int64)
     member_matrix = _incidence([empty if a else m for m, a in zip(members, attribute, strict=True)], n_firms)
