@@ -1,0 +1,146 @@
+"""Fixtures of the serve app's tests: an app on a fresh SQLite file, accounts, and a client that logs in."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+pytest.importorskip("starlette", reason="the serve extra is not installed (pip install 'clusterwatch[serve]')")
+pytest.importorskip("sqlalchemy", reason="the serve extra is not installed")
+pytest.importorskip("httpx", reason="httpx (dev extra) is needed by Starlette's test client")
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from clusterwatch.serve import create_app, create_user  # noqa: E402
+
+PASSWORD = "correct horse battery"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+LINK = re.compile(r'<tr data-member="([^"]+)">.*?<code class="link">([^<]+)</code>', re.S)
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    found = CSRF.search(html)
+    assert found is not None, "no CSRF field on the page"
+    return found.group(1)
+
+
+class Staff:
+    """A logged-in browser-like client of one account, with the steps a facilitator takes."""
+
+    def __init__(self, client: TestClient, username: str, password: str = PASSWORD) -> None:
+        self.client = client
+        page = client.get("/login")
+        done = client.post("/login", data={"username": username, "password": password, "csrf": csrf_of(page.text)},
+                           follow_redirects=False)
+        assert done.status_code == 303, done.text
+        self.csrf = csrf_of(client.get("/clusters").text)
+
+    def post(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
+        return self.client.post(url, data={**(data or {}), "csrf": self.csrf}, follow_redirects=False, **kw)
+
+    def cluster(self, name: str, members: list[tuple[str, str, str]]) -> int:
+        done = self.post("/clusters", {"name": name})
+        assert done.status_code == 303, done.text
+        cid = int(done.headers["location"].rsplit("/", 1)[1])
+        for member_id, member_name, kind in members:
+            added = self.post(f"/clusters/{cid}/members", {"member_id": member_id, "name": member_name, "kind": kind})
+            assert added.status_code == 303, added.text
+        return cid
+
+    def wave(self, cid: int, name: str, opens: date | None = None, closes: date | None = None) -> int:
+        opens = opens or date.today() - timedelta(days=1)
+        closes = closes or date.today() + timedelta(days=14)
+        done = self.post(f"/clusters/{cid}/waves", {"wave": name, "opens": opens.isoformat(),
+                                                    "closes": closes.isoformat()})
+        assert done.status_code == 303, done.text
+        return int(done.headers["location"].rsplit("/", 1)[1])
+
+    def links(self, cid: int, wid: int) -> dict[str, str]:
+        page = self.post(f"/clusters/{cid}/waves/{wid}/links")
+        assert page.status_code == 200, page.text
+        return {mid: urlsplit(url).path for mid, url in LINK.findall(page.text)}
+
+
+class Member:
+    """A member answering on their personal link."""
+
+    def __init__(self, client: TestClient, path: str) -> None:
+        self.client = client
+        self.path = path
+        self.token = path.rsplit("/", 1)[1]
+
+    def csrf(self) -> str:
+        import hashlib
+
+        return hashlib.sha256(b"survey-csrf:" + self.token.encode()).hexdigest()
+
+    def consent(self) -> Any:
+        return self.client.post(f"{self.path}/consent", data={"agree": "yes", "csrf": self.csrf()},
+                                follow_redirects=False)
+
+    def rate(self, member_id: str, **items: Any) -> Any:
+        return self.client.post(f"{self.path}/m/{member_id}", data={**items, "csrf": self.csrf()},
+                                follow_redirects=False)
+
+    def cluster(self, **items: Any) -> Any:
+        return self.client.post(f"{self.path}/cluster", data={**items, "csrf": self.csrf()}, follow_redirects=False)
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'serve.sqlite'}"
+
+
+@pytest.fixture
+def app(db_url: str) -> Any:
+    web = create_app(db_url, k=3)
+    with web.state.settings.engine.begin() as conn:
+        create_user(conn, "admin", PASSWORD, "admin")
+        create_user(conn, "fac_a", PASSWORD, "facilitator")
+        create_user(conn, "fac_b", PASSWORD, "facilitator")
+    return web
+
+
+@pytest.fixture
+def client(app: Any) -> TestClient:
+    return TestClient(app)
+
+
+@pytest.fixture
+def staff(app: Any) -> Any:
+    """``staff(username)``: a new browser logged in as that account."""
+    return lambda username, password=PASSWORD: Staff(TestClient(app), username, password)
+
+
+@pytest.fixture
+def member(app: Any) -> Any:
+    """``member(path)``: a new browser of the member whose link path is given."""
+    return lambda path: Member(TestClient(app), path)
+
+
+@pytest.fixture
+def csrf() -> Any:
+    """``csrf(html)``: the CSRF token of the first form on a page."""
+    return csrf_of
+
+
+@pytest.fixture
+def engine_of() -> Any:
+    """``engine_of(app)``: the app's database engine."""
+    return lambda web: web.state.settings.engine
+
+
+@pytest.fixture
+def open_wave(app: Any, staff: Any) -> dict[str, Any]:
+    """Cluster A (facilitated by fac_a) with members M1..M4, an open wave and its links."""
+    fac = staff("fac_a")
+    cid = fac.cluster("Cluster A", [("M1", "Aalto Labs", "firm"), ("M2", "Borealis Oy", "firm"),
+                                    ("M3", "City of Espoo", "public"), ("M4", "Univ. of Turku", "university")])
+    wid = fac.wave(cid, "2026-1")
+    return {"fac": fac, "cluster": cid, "wave": wid, "links": fac.links(cid, wid)}
