@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 from pathlib import Path
@@ -84,8 +85,17 @@ class Member:
         return self.client.post(f"{self.path}/consent", data={"agree": "yes", "csrf": self.csrf()},
                                 follow_redirects=False)
 
-    def rate(self, member_id: str, **items: Any) -> Any:
-        return self.client.post(f"{self.path}/m/{member_id}", data={**items, "csrf": self.csrf()},
+    def key(self, member_id: str) -> int:
+        """The row id by which the survey's pages address another member (from the list page)."""
+        page = self.client.get(self.path).text
+        for mid, key in re.findall(r'<li data-member="([^"]*)"[^>]*><a href="[^"]*/m/(\d+)"', page):
+            if html.unescape(mid) == member_id:
+                return int(key)
+        raise KeyError(member_id)
+
+    def rate(self, member_id: str | int, **items: Any) -> Any:
+        key = member_id if isinstance(member_id, int) else self.key(member_id)
+        return self.client.post(f"{self.path}/m/{key}", data={**items, "csrf": self.csrf()},
                                 follow_redirects=False)
 
     def cluster(self, **items: Any) -> Any:

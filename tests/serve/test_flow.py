@@ -49,7 +49,7 @@ def test_save_and_resume_replaces_without_duplicates(open_wave: dict[str, Any], 
     m.consent()
     assert m.rate("M2", works_with="1", trust_reliable="2").status_code == 303
     again = member(open_wave["links"]["M1"])  # a new browser, same link: resume
-    page = again.client.get(open_wave["links"]["M1"] + "/m/M2")
+    page = again.client.get(open_wave["links"]["M1"] + f"/m/{again.key('M2')}")
     assert 'id="trust_reliable-2" name="trust_reliable" value="2" checked' in page.text
     assert again.rate("M2", works_with="1", trust_reliable="4", trust_open="3").status_code == 303
     with engine_of(app).connect() as conn:

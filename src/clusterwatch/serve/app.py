@@ -73,7 +73,7 @@ def create_app(database: str | Engine = db.DEFAULT_DB, *, k: int = 3, allow_raw_
         Route("/clusters/{cluster_id}/waves/{wave_id}/links", view(s.issue_links), methods=post),
         Route("/s/{token}", view(m.start), methods=get),
         Route("/s/{token}/consent", view(m.agree, csrf="survey"), methods=post),
-        Route("/s/{token}/m/{member_id}", view(m.about_member, csrf="survey"), methods=both),
+        Route("/s/{token}/m/{member_key:int}", view(m.about_member, csrf="survey"), methods=both),
         Route("/s/{token}/cluster", view(m.about_cluster, csrf="survey"), methods=both),
         Route("/s/{token}/mine", view(m.mine, csrf="survey"), methods=get),
         Route("/s/{token}/withdraw", view(m.withdraw, csrf="survey"), methods=both),

@@ -86,12 +86,12 @@ def _consented(request: Request, ctx: Ctx, conn: object) -> store.Invitation:
 
 
 def about_member(request: Request, ctx: Ctx) -> Response:
-    """``/s/{token}/m/{member_id}``: the questions about one other member of the cluster; POST saves them."""
+    """``/s/{token}/m/{member_key}``: the questions about one other member of the cluster; POST saves them."""
     token = request.path_params["token"]
     with ctx.settings.engine.begin() as conn:
         inv = _consented(request, ctx, conn)
         target = next((m for m in store.members_of(conn, inv.cluster_id)
-                       if m.member_id == request.path_params["member_id"]), None)
+                       if m.id == request.path_params["member_key"]), None)
         if target is None or target.id == inv.member_key:
             raise Refused(404, "not_found")
         error = None
