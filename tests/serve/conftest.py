@@ -154,3 +154,41 @@ def open_wave(app: Any, staff: Any) -> dict[str, Any]:
                                     ("M3", "City of Espoo", "public"), ("M4", "Univ. of Turku", "university")])
     wid = fac.wave(cid, "2026-1")
     return {"fac": fac, "cluster": cid, "wave": wid, "links": fac.links(cid, wid)}
+
+
+class LiveServer:
+    """The app served by uvicorn on a loopback port, in a thread (for the browser and restart tests)."""
+
+    def __init__(self, web: Any) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.server = uvicorn.Server(uvicorn.Config(web, log_level="warning", lifespan="off"))
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.sock]}, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert self.server.started, "uvicorn did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.sock.close()
+
+
+@pytest.fixture
+def live(app: Any) -> Any:
+    """The app on a loopback port: ``live.url``."""
+    with LiveServer(app) as server:
+        yield server
