@@ -192,3 +192,73 @@ def live(app: Any) -> Any:
     """The app on a loopback port: ``live.url``."""
     with LiveServer(app) as server:
         yield server
+
+
+def _pg_bindir() -> Path | None:
+    import glob
+    import shutil
+
+    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if Path(candidate, "initdb").exists():
+            return Path(candidate)
+    found = shutil.which("initdb")
+    return Path(found).parent if found else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Any:
+    """A throw-away PostgreSQL server (initdb into a temp folder, unix socket only); skips, saying why, without one.
+
+    As root the server runs as the ``postgres`` user (``runuser``), as PostgreSQL refuses to run as root.
+    """
+    import os
+    import shutil
+    import subprocess
+    import tempfile
+
+    pytest.importorskip("psycopg", reason="psycopg (serve extra) is not installed")
+    bindir = _pg_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL's initdb/pg_ctl are not installed (.ci/run installs Debian's postgresql)")
+    prefix: list[str] = []
+    folder = Path(tempfile.mkdtemp(prefix="cw-pg-"))
+    if os.geteuid() == 0:
+        runuser = shutil.which("runuser")
+        if runuser is None:
+            pytest.skip("running as root without runuser: cannot start PostgreSQL as another user")
+        try:
+            shutil.chown(folder, "postgres", "postgres")
+        except (LookupError, PermissionError) as exc:
+            pytest.skip(f"no postgres user to run the server as ({exc})")
+        prefix = [runuser, "-u", "postgres", "--"]
+    data = folder / "data"
+    port = 54329 + os.getpid() % 500
+    run = lambda *args: subprocess.run([*prefix, *map(str, args)], capture_output=True, text=True,  # noqa: E731
+                                       timeout=120, check=False)
+    done = run(bindir / "initdb", "-D", data, "-A", "trust", "-U", "postgres", "--no-sync")
+    if done.returncode != 0:
+        pytest.skip(f"initdb failed: {done.stderr.strip()[:300]}")
+    done = run(bindir / "pg_ctl", "-D", data, "-l", folder / "log", "-w", "-t", "60", "-o",
+               f"-k {folder} -p {port} -c listen_addresses='' -c fsync=off", "start")
+    if done.returncode != 0:
+        log = (folder / "log").read_text() if (folder / "log").exists() else ""
+        pytest.skip(f"PostgreSQL did not start: {done.stderr.strip()[:200]} {log[-300:]}")
+    try:
+        yield {"host": str(folder), "port": port}
+    finally:
+        run(bindir / "pg_ctl", "-D", data, "-m", "immediate", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: dict[str, Any], request: Any) -> str:
+    """A fresh database on the throw-away server, as a SQLAlchemy URL."""
+    import psycopg
+
+    name = "cw_" + re.sub(r"\W", "_", request.node.name.lower())[:50]
+    with psycopg.connect(host=postgres_server["host"], port=postgres_server["port"], user="postgres",
+                         dbname="postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return (f"postgresql+psycopg://postgres@/{name}?host={postgres_server['host']}"
+            f"&port={postgres_server['port']}")

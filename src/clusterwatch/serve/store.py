@@ -226,6 +226,11 @@ def save_answers(conn: Connection, wave_id: int, respondent_key: int, alter_key:
     unknown = sorted(set(values) - set(ITEMS))
     if unknown:
         raise OptionError(f"unknown items: {', '.join(unknown)}")
+    # one respondent's saves run one after the other (a row lock on PostgreSQL; SQLite has one writer anyway),
+    # so two tabs saving at once cannot both delete and then both insert
+    inv = db.invitations.c
+    conn.execute(sa.select(inv.id).where(inv.wave_id == wave_id, inv.member_key == respondent_key)
+                 .with_for_update())
     conn.execute(db.answers.delete().where(a.wave_id == wave_id, a.respondent_key == respondent_key,
                                            a.alter_key == alter_key))
     now = utcnow()
