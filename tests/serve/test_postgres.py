@@ -11,8 +11,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-
-from clusterwatch.serve import db, make_engine, upgrade
 from tests.serve.test_flow import (  # noqa: F401 - collected again, on PostgreSQL
     test_export_import_round_trip_in_the_pulse_layout,
     test_member_sees_only_own_answers_and_withdrawal_deletes_them,
@@ -26,6 +24,8 @@ from tests.serve.test_security import (  # noqa: F401
     test_nothing_dyad_level_leaves_the_server,
     test_sql_metacharacters_and_html_in_every_field_are_stored_verbatim_and_escaped,
 )
+
+from clusterwatch.serve import db, make_engine, upgrade
 
 
 @pytest.fixture
