@@ -125,3 +125,23 @@ def test_finnish_texts(open_wave: dict[str, Any], member: Any) -> None:
     page = m.client.get(open_wave["links"]["M2"], headers={"accept-language": "fi-FI,fi;q=0.9"})
     assert 'lang="fi"' in page.text and "kuka näkee mitä" in page.text
     assert "who sees what" in m.client.get(open_wave["links"]["M2"] + "?lang=en").text
+
+
+def test_pulse_measures_and_report_are_reachable_in_the_app(open_wave: dict[str, Any], member: Any) -> None:
+    import pytest
+
+    pytest.importorskip("igraph", reason="pulse's structural measures need igraph (network extra)")
+    fac, cid, wid = open_wave["fac"], open_wave["cluster"], open_wave["wave"]
+    assert fac.client.get(f"/clusters/{cid}/report").status_code == 404  # no answers yet
+    for respondent, ratings in (("M1", {"M2": 4, "M4": 4}), ("M2", {"M1": 3, "M4": 2}), ("M3", {"M4": 3})):
+        _answer_all(member, open_wave["links"], respondent, ratings)
+    page = fac.client.get(f"/clusters/{cid}/waves/{wid}").text
+    assert 'id="pulse-measures"' in page
+    # M1 <-> M2 is the one tied pair whose two members both answered: reciprocity 1
+    assert re.search(r'data-measure="reciprocity"><th scope="row">reciprocity</th><td class="num">1.000</td>', page)
+    report = fac.client.get(f"/clusters/{cid}/report")
+    assert report.status_code == 200 and "Pulse of Cluster A" in report.text
+    assert "good year" not in report.text  # comments are never shown attributed
+    assert "script-src" not in report.headers["content-security-policy"]
+    assert "<script" not in report.text
+    assert "<td>report</td>" in fac.client.get(f"/clusters/{cid}/audit").text

@@ -16,7 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from clusterwatch.errors import OptionError
+from clusterwatch.errors import ClusterwatchError, OptionError
 from clusterwatch.serve import db, store
 from clusterwatch.serve.instrument import ITEMS
 from clusterwatch.serve.measures import dashboard
@@ -181,15 +181,18 @@ def measures_table(members: pd.DataFrame, waves: pd.DataFrame, answers: pd.DataF
 
 def pulse_report(members: pd.DataFrame, waves: pd.DataFrame, answers: pd.DataFrame, *, k: int, title: str
                  ) -> str | None:
-    """The pulse library's offline HTML report of these data, or None when the library is not available."""
-    try:
-        from clusterwatch.pulse import read_pulse, write_report  # type: ignore[attr-defined]
-    except ImportError:
+    """The pulse library's offline HTML report of these data (k-suppressed, no pair-level rating), or None when
+    the library or what it needs is not available, or there is nothing to report yet."""
+    if waves.empty or answers.empty:
         return None
-    data = read_pulse(members, waves, answers)
-    with tempfile.TemporaryDirectory() as tmp:
-        written = write_report(data, Path(tmp), k=k)
-        path = Path(written) if written is not None else Path(tmp) / "report.html"
-        if path.is_dir():
-            path = path / "report.html"
-        return path.read_text(encoding="utf-8")
+    try:
+        from clusterwatch.pulse import read_pulse
+        from clusterwatch.pulse.report import write_report
+    except ImportError:  # pragma: no cover - pulse ships with clusterwatch
+        return None
+    try:
+        data = read_pulse(members, waves, answers)
+        with tempfile.TemporaryDirectory() as tmp:
+            return write_report(data, Path(tmp), cluster=title, k=k).read_text(encoding="utf-8")
+    except (ClusterwatchError, ImportError):
+        return None

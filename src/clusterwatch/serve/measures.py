@@ -12,8 +12,8 @@
 
 Nothing dyad-level is in the result: no rater, no single rating, no tie list. When the pulse library
 (``clusterwatch.pulse``) is importable, its ``wave_measures`` adds the network measures it defines (its own
-k-suppression applies) as ``pulse``; the aggregates above are computed here either way, so the dashboard works on
-its own.
+k-suppression applies) as ``pulse``; the aggregates above are computed here either way (the same definitions as
+pulse's per-member trust and value, which a test checks), so the dashboard works without igraph too.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from clusterwatch.errors import ClusterwatchError
 from clusterwatch.serve.instrument import TRUST_ITEMS, VALUE_ITEMS
 
 TRUST = [i.name for i in TRUST_ITEMS]
@@ -153,12 +154,16 @@ def dashboard(members: pd.DataFrame, answers: pd.DataFrame, wave: str, *, k: int
 
 def _pulse_measures(members: pd.DataFrame, waves: pd.DataFrame | None, answers: pd.DataFrame, wave: str,
                     k: int) -> pd.DataFrame | None:
-    """The pulse library's wave measures, or None when it is not available or cannot use these data."""
+    """The pulse library's network-wide measures of the wave (``measure``, ``value``; NaN where it suppressed one),
+    or None when the library, or what it needs (igraph), is not available."""
+    if waves is None or answers.empty:
+        return None
     try:
-        from clusterwatch.pulse import read_pulse, wave_measures  # type: ignore[attr-defined]
-    except ImportError:
+        from clusterwatch.pulse import read_pulse, wave_measures
+    except ImportError:  # pragma: no cover - pulse ships with clusterwatch
         return None
-    if waves is None:
+    try:
+        measured = wave_measures(read_pulse(members, waves, answers), wave, k=k)
+    except (ClusterwatchError, ImportError):
         return None
-    data = read_pulse(members, waves, answers)
-    return wave_measures(data, wave, k=k).to_frame()
+    return pd.DataFrame({"measure": list(measured.network), "value": [float(v) for v in measured.network.values()]})

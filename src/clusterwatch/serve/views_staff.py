@@ -245,8 +245,11 @@ def report(request: Request, ctx: Ctx) -> Response:
         store.audit(conn, ctx.user, "report", row.id, store.detail(waves=len(waves)))
     html = exchange.pulse_report(members, waves, answers, k=ctx.settings.k, title=row.name)
     if html is None:
-        raise Refused(501, "not_found")
-    return Response(html, media_type="text/html; charset=utf-8")
+        raise Refused(404, "report_none")
+    # the report is self-contained: inline styles and SVG, no script at all
+    return Response(html, media_type="text/html; charset=utf-8", headers={
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+                                   "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"})
 
 
 def cluster_audit(request: Request, ctx: Ctx) -> Response:
