@@ -80,3 +80,12 @@ def test_agrees_with_the_pulse_library_on_member_trust_and_value() -> None:
     shown = ours.pulse.set_index("measure")["value"]
     assert math.isclose(shown["density"], ours.overview["density"])
     assert shown["respondents"] == 6
+
+
+def test_comments_are_shown_unattributed_only_from_k_writers() -> None:
+    rows = [("C", "", "comment", "zebra"), ("A", "", "comment", "apple"), ("B", "", "comment", "mango")]
+    board = dashboard(MEMBERS, _answers(rows), "w1", k=3)
+    assert board.comments == ("apple", "mango", "zebra")  # alphabetical, not in respondent order
+    fewer = dashboard(MEMBERS, _answers(rows[:2]), "w1", k=3)
+    assert fewer.comments == () and fewer.overview["comments"] == 2
+    assert "comments: fewer than 3 (2), not shown" in fewer.notes

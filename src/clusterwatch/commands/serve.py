@@ -39,7 +39,7 @@ def serve(
 
     The database's schema is migrated (Alembic) at start. Create the first administrator with --add-admin NAME.
     """
-    for module in ("starlette", "sqlalchemy", "alembic", "argon2", "uvicorn", "multipart"):
+    for module in ("starlette", "sqlalchemy", "alembic", "argon2", "uvicorn", "python_multipart"):
         import_optional(module, extra="serve")
     if k < 1:
         raise OptionError(f"-k must be at least 1, got {k}")

@@ -5,7 +5,8 @@
 
 - the overview: invited members, respondents, response rate, density of the ``works_with`` network among the
   respondents' reports (directed: ties reported / (respondents x (members - 1))), and the cluster's mean
-  satisfaction and outcome rating (shown only when at least k members answered them);
+  satisfaction and outcome rating (shown only when at least k members answered them); the comments, without
+  names and in alphabetical order, only when at least k members wrote one;
 - per member: how many others rated them, their PARTNER trust score (mean over raters of the mean of the three
   trust items) and value score (same over the value items), each shown only when at least k others rated them;
   otherwise the cell is empty and ``suppressed`` says why.
@@ -49,6 +50,8 @@ class Dashboard:
         The pulse library's wave measures (``wave_measures(...).to_frame()``) when it is available, else None.
     notes
         What was suppressed or left out, and why.
+    comments
+        The wave's comments, unattributed and in alphabetical order; empty when fewer than ``k`` were written.
     """
 
     wave: str
@@ -57,6 +60,7 @@ class Dashboard:
     members: pd.DataFrame
     pulse: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    comments: tuple[str, ...] = field(default_factory=tuple)
 
     def to_frame(self) -> pd.DataFrame:
         """The per-member table (aggregates only; suppressed cells empty)."""
@@ -124,7 +128,14 @@ def dashboard(members: pd.DataFrame, answers: pd.DataFrame, wave: str, *, k: int
         else:
             overview[item] = None
             notes.append(f"{item}: fewer than {k} answers ({given['respondent'].nunique()}), not shown")
-    overview["comments"] = int((cluster["item"] == "comment").sum())
+    texts = answers[(answers["wave"] == wave) & (answers["item"] == "comment")]["value"].astype(str).str.strip()
+    texts = texts[texts != ""]
+    overview["comments"] = int(len(texts))
+    # comments are shown without names, in alphabetical order (not by respondent), and only when at least k
+    # members wrote one, so that a single comment cannot be pinned on the one member who commented
+    comments = tuple(sorted(texts)) if len(texts) >= k else ()
+    if 0 < len(texts) < k:
+        notes.append(f"comments: fewer than {k} ({len(texts)}), not shown")
 
     rows = []
     for m in members.itertuples(index=False):
@@ -149,7 +160,7 @@ def dashboard(members: pd.DataFrame, answers: pd.DataFrame, wave: str, *, k: int
     overview["trust_overall"] = (float(rated.groupby(["respondent", "alter"])["value"].mean().mean())
                                  if rated["respondent"].nunique() >= k else None)
     return Dashboard(wave=wave, k=k, overview=overview, members=table, pulse=_pulse_measures(
-        members, waves, answers, wave, k), notes=tuple(notes))
+        members, waves, answers, wave, k), notes=tuple(notes), comments=comments)
 
 
 def _pulse_measures(members: pd.DataFrame, waves: pd.DataFrame | None, answers: pd.DataFrame, wave: str,
