@@ -69,7 +69,7 @@ def test_member_sees_only_own_answers_and_withdrawal_deletes_them(open_wave: dic
     m2.rate("M3", works_with="0")
     m2.rate("M1", works_with="1", trust_reliable="1")
     mine = m1.client.get(links["M1"] + "/mine").text
-    assert "City of Espoo" in mine and "trust_reliable" in mine
+    assert "City of Espoo is reliable: does what they say they will" in mine and "trust_reliable" in mine
     assert "Borealis" not in mine  # M2's answers (about M1 too) are not M1's
     assert m1.client.post(links["M1"] + "/withdraw", data={"confirm": "yes", "csrf": m1.csrf()}).status_code == 200
     with engine_of(app).connect() as conn:
