@@ -102,6 +102,16 @@ class Member:
         return self.client.post(f"{self.path}/cluster", data={**items, "csrf": self.csrf()}, follow_redirects=False)
 
 
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: Any) -> None:
+    """argon2id with its smallest cost in tests (the app's default cost is for real accounts)."""
+    from argon2 import PasswordHasher
+
+    from clusterwatch.serve import security
+
+    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'serve.sqlite'}"
