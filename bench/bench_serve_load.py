@@ -48,7 +48,8 @@ def main() -> int:
     ok = True
     with tempfile.TemporaryDirectory(prefix="cw-load-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'load.sqlite'}"
-        links, keys = loadcheck.prepare(url, args.members)
+        info: dict[str, object] = {}
+        links, keys = loadcheck.prepare(url, args.members, info)
         plans = loadcheck.plan(sorted(links), args.alters, seed=args.seed)
         expected = _expected(plans)
         print(f"{args.members} members, {args.alters} rated each + the cluster questions: {len(expected):,} "
@@ -56,9 +57,13 @@ def main() -> int:
         server = loadcheck.ServerProcess(url, cores=cores, log=Path(tmp) / "server.log").start()
         try:
             run = loadcheck.answer_wave(server.port, links, keys, plans)
+            board = loadcheck.dashboard_times(server.port, str(info["username"]), int(str(info["cluster"])),
+                                              int(str(info["wave"])))
         finally:
             server.stop()
         _report("concurrent wave", run)
+        print(f"  facilitator's dashboard of the answered wave (aggregates, pulse measures, alerts): "
+              f"{', '.join(f'{t:.2f}' for t in board)} s per load")
         stored = loadcheck.stored(url)  # raises on a duplicate
         lost = [k for k in expected if k not in stored]
         wrong = [k for k in expected if k in stored and stored[k] != expected[k]]

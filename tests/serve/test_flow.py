@@ -139,6 +139,8 @@ def test_pulse_measures_and_report_are_reachable_in_the_app(open_wave: dict[str,
     assert 'id="pulse-measures"' in page
     # M1 <-> M2 is the one tied pair whose two members both answered: reciprocity 1
     assert re.search(r'data-measure="reciprocity"><th scope="row">reciprocity</th><td class="num">1.000</td>', page)
+    # M3 names one partner, who does not name M3 back, and nobody names M3: an isolation-risk alert for M3
+    assert 'id="alerts"' in page and re.search(r"<td>isolation_risk</td><td>M3</td>", page)
     report = fac.client.get(f"/clusters/{cid}/report")
     assert report.status_code == 200 and "Pulse of Cluster A" in report.text
     assert "good year" not in report.text  # comments are never shown attributed

@@ -33,12 +33,20 @@ from clusterwatch.serve import db, security, store
 Plan = dict[str, list[tuple[str, dict[str, str]]]]
 
 
-def prepare(db_url: str, n_members: int) -> tuple[dict[str, str], dict[str, int]]:
-    """A cluster of ``n_members`` members with an open wave: (member_id -> link path, member_id -> row id)."""
+PASSWORD = "load test password"
+
+
+def prepare(db_url: str, n_members: int, info: dict[str, object] | None = None
+            ) -> tuple[dict[str, str], dict[str, int]]:
+    """A cluster of ``n_members`` members with an open wave: (member_id -> link path, member_id -> row id).
+
+    ``info``, when given, receives the facilitator's ``username`` and the ``cluster`` and ``wave`` ids.
+    """
     engine = db.make_engine(db_url)
     db.upgrade(engine)
+    username = f"load-{time.time_ns()}"
     with engine.begin() as conn:
-        user = security.create_user(conn, f"load-{time.time_ns()}", "load test password", "facilitator")
+        user = security.create_user(conn, username, PASSWORD, "facilitator")
         cid = store.create_cluster(conn, "Load test", user)
         keys = {}
         for i in range(1, n_members + 1):
@@ -47,6 +55,8 @@ def prepare(db_url: str, n_members: int) -> tuple[dict[str, str], dict[str, int]
         wid = store.add_wave(conn, cid, "load", date.today() - timedelta(days=1), date.today() + timedelta(days=7))
         links = {mid: f"/s/{token}" for mid, _name, token in store.issue_links(conn, wid, cid)}
     engine.dispose()
+    if info is not None:
+        info.update(username=username, cluster=cid, wave=wid)
     return links, keys
 
 
@@ -248,3 +258,36 @@ def missing_answers(acknowledged: Sequence[tuple[str, str, dict[str, str]]],
     """The acknowledged answers that the database does not hold with the acknowledged value."""
     return [(r, alter, item) for r, alter, rows in acknowledged for item, value in rows.items()
             if answers.get((r, alter, item)) != value]
+
+
+def dashboard_times(port: int, username: str, cluster: int, wave: int, repeat: int = 3) -> list[float]:
+    """Log in as the facilitator and time ``repeat`` loads of the wave's dashboard (seconds each)."""
+    import re
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+    conn.request("GET", "/login")
+    page = conn.getresponse()
+    body = page.read().decode()
+    cookie = page.getheader("set-cookie", "").split(";")[0]
+    found = re.search(r'name="csrf" value="([^"]+)"', body)
+    if found is None:
+        raise RuntimeError("no login form")
+    form = urlencode({"username": username, "password": PASSWORD, "csrf": found.group(1)})
+    conn.request("POST", "/login", body=form, headers={"Content-Type": "application/x-www-form-urlencoded",
+                                                       "Cookie": cookie})
+    done = conn.getresponse()
+    done.read()
+    session = done.getheader("set-cookie", "").split(";")[0]
+    if done.status != 303 or not session:
+        raise RuntimeError(f"login answered {done.status}")
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        conn.request("GET", f"/clusters/{cluster}/waves/{wave}", headers={"Cookie": session})
+        response = conn.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"dashboard answered {response.status}")
+        times.append(time.perf_counter() - started)
+    conn.close()
+    return times

@@ -50,6 +50,9 @@ class Dashboard:
         The pulse library's wave measures (``wave_measures(...).to_frame()``) when it is available, else None.
     notes
         What was suppressed or left out, and why.
+    alerts
+        The pulse library's early-warning alerts of the wave (rule, subject: ``network`` or a member, evidence in
+        words; counts and member-level figures only), or None where it is not available.
     comments
         The wave's comments, unattributed and in alphabetical order; empty when fewer than ``k`` were written.
     """
@@ -61,6 +64,7 @@ class Dashboard:
     pulse: pd.DataFrame | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     comments: tuple[str, ...] = field(default_factory=tuple)
+    alerts: pd.DataFrame | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """The per-member table (aggregates only; suppressed cells empty)."""
@@ -159,22 +163,31 @@ def dashboard(members: pd.DataFrame, answers: pd.DataFrame, wave: str, *, k: int
     rated = about[about["item"].isin(TRUST)]
     overview["trust_overall"] = (float(rated.groupby(["respondent", "alter"])["value"].mean().mean())
                                  if rated["respondent"].nunique() >= k else None)
-    return Dashboard(wave=wave, k=k, overview=overview, members=table, pulse=_pulse_measures(
-        members, waves, answers, wave, k), notes=tuple(notes), comments=comments)
+    network, alerts = _pulse_measures(members, waves, answers, wave, k)
+    return Dashboard(wave=wave, k=k, overview=overview, members=table, pulse=network, alerts=alerts,
+                     notes=tuple(notes), comments=comments)
 
 
 def _pulse_measures(members: pd.DataFrame, waves: pd.DataFrame | None, answers: pd.DataFrame, wave: str,
-                    k: int) -> pd.DataFrame | None:
-    """The pulse library's network-wide measures of the wave (``measure``, ``value``; NaN where it suppressed one),
-    or None when the library, or what it needs (igraph), is not available."""
+                    k: int) -> tuple[pd.DataFrame | None, pd.DataFrame | None]:
+    """The pulse library's network-wide measures of the wave (``measure``, ``value``; NaN where it suppressed one)
+    and its early-warning alerts (``rule``, ``subject``, ``evidence``), or None where the library, or what it needs
+    (igraph), is not available."""
     if waves is None or answers.empty:
-        return None
+        return None, None
     try:
-        from clusterwatch.pulse import read_pulse, wave_measures
+        from clusterwatch.pulse import early_warnings, read_pulse, wave_measures
     except ImportError:  # pragma: no cover - pulse ships with clusterwatch
-        return None
+        return None, None
     try:
-        measured = wave_measures(read_pulse(members, waves, answers), wave, k=k)
+        data = read_pulse(members, waves, answers)
+        measured = wave_measures(data, wave, k=k)
     except (ClusterwatchError, ImportError):
-        return None
-    return pd.DataFrame({"measure": list(measured.network), "value": [float(v) for v in measured.network.values()]})
+        return None, None
+    network = pd.DataFrame({"measure": list(measured.network),
+                            "value": [float(v) for v in measured.network.values()]})
+    try:  # the comparison with the wave before bootstraps over respondents: fewer replicates for a page view
+        warned = early_warnings(data, wave, k=k, replicates=199, measures=measured)
+    except (ClusterwatchError, ImportError):
+        return network, None
+    return network, warned.alerts[["rule", "subject", "evidence"]].reset_index(drop=True)
