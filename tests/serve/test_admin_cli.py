@@ -131,3 +131,22 @@ def test_every_text_is_translated_and_every_key_used_exists() -> None:
     used |= set(re.findall(r'Refused\(\d+, "(\w+)"', source))
     assert used - set(english) == set()
     assert json.loads((folder.parent / "i18n" / "fi.json").read_text(encoding="utf-8"))["hello"] == "Hei, {name}."
+
+
+def test_members_who_left_before_the_wave_get_no_link_and_are_not_rated(staff: Any, member: Any) -> None:
+    from datetime import date, timedelta
+
+    fac = staff("fac_a")
+    cid = fac.cluster("Changing", [("M1", "Stays", "firm"), ("M2", "Also stays", "firm")])
+    long_ago = (date.today() - timedelta(days=400)).isoformat()
+    assert fac.post(f"/clusters/{cid}/members", {"member_id": "GONE", "name": "Gone Ltd", "kind": "firm",
+                                                 "joined": long_ago, "left": long_ago}).status_code == 303
+    later = (date.today() + timedelta(days=100)).isoformat()
+    assert fac.post(f"/clusters/{cid}/members", {"member_id": "NEW", "name": "Newcomer", "kind": "firm",
+                                                 "joined": later}).status_code == 303
+    links = fac.links(cid, fac.wave(cid, "now"))
+    assert sorted(links) == ["M1", "M2"]
+    m = member(links["M1"])
+    m.consent()
+    page = m.client.get(links["M1"]).text
+    assert "Also stays" in page and "Gone Ltd" not in page and "Newcomer" not in page

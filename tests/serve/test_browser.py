@@ -21,9 +21,9 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None or DRIVER is None,
                                 reason="Debian's chromium and chromium-driver are not installed (.ci/run installs "
                                 "them)")
 
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
-from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 
@@ -45,12 +45,13 @@ def browser(tmp_path: Any) -> Iterator[Any]:
 
 def _go(driver: Any, element: Any, key: str | None = None) -> None:
     """Click (or press ``key`` on) an element that loads a new page, and wait until the new page is there."""
-    old = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script("window.__cwOldPage = true")  # a new document does not have it
     if key is None:
         element.click()
     else:
         element.send_keys(key)
-    WebDriverWait(driver, 15).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: d.execute_script("return window.__cwOldPage === undefined && document.readyState === 'complete'"))
 
 
 def _fill(driver: Any, element_id: str, text: str) -> None:

@@ -141,22 +141,23 @@ def dashboard(members: pd.DataFrame, answers: pd.DataFrame, wave: str, *, k: int
     if 0 < len(texts) < k:
         notes.append(f"comments: fewer than {k} ({len(texts)}), not shown")
 
-    rows = []
-    for m in members.itertuples(index=False):
-        mine = about[about["alter"] == m.member_id]
-        scores = {}
-        for name, items in (("trust", TRUST), ("value", VALUE)):
-            per_rater = mine[mine["item"].isin(items)].groupby("respondent")["value"].mean()
-            scores[name] = per_rater
-        raters = len(set(scores["trust"].index) | set(scores["value"].index))
-        shown = raters >= k
-        rows.append({
-            "member_id": m.member_id, "name": m.name, "kind": m.kind, "raters": raters,
-            "trust": float(scores["trust"].mean()) if shown and len(scores["trust"]) >= k else np.nan,
-            "value": float(scores["value"].mean()) if shown and len(scores["value"]) >= k else np.nan,
-            "suppressed": "" if shown else f"fewer than {k} raters ({raters})",
-        })
-    table = pd.DataFrame(rows, columns=["member_id", "name", "kind", "raters", "trust", "value", "suppressed"])
+    # per rated member: the mean over raters of each rater's mean of the scale's items, and how many rated
+    scored = {}
+    pairs = []
+    for name, items in (("trust", TRUST), ("value", VALUE)):
+        per_pair = about[about["item"].isin(items)].groupby(["alter", "respondent"])["value"].mean().dropna()
+        scored[name] = per_pair.groupby(level="alter").agg(["mean", "count"])
+        pairs.append(per_pair.index.to_frame(index=False))
+    raters_of = pd.concat(pairs).drop_duplicates().groupby("alter").size() if pairs else pd.Series(dtype=int)
+    ids = members["member_id"].astype(str)
+    raters = ids.map(raters_of).fillna(0).astype(int).to_numpy()
+    table = pd.DataFrame({"member_id": ids.to_numpy(), "name": members["name"].to_numpy(),
+                          "kind": members["kind"].to_numpy(), "raters": raters})
+    for name in ("trust", "value"):
+        mean = ids.map(scored[name]["mean"]).to_numpy(dtype=float)
+        count = ids.map(scored[name]["count"]).fillna(0).to_numpy()
+        table[name] = np.where((raters >= k) & (count >= k), mean, np.nan)
+    table["suppressed"] = [f"fewer than {k} raters ({n})" if n < k else "" for n in raters]
     hidden = int((table["suppressed"] != "").sum())
     if hidden:
         notes.append(f"trust and value of {hidden} member(s) not shown: fewer than {k} others rated them")

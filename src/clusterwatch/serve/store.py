@@ -163,6 +163,12 @@ def waves_of(conn: Connection, cluster_id: int) -> list[sa.Row]:
     return list(conn.execute(sa.select(db.waves).where(w.cluster_id == cluster_id).order_by(w.order)))
 
 
+def members_during(conn: Connection, cluster_id: int, opens: date, closes: date) -> list[sa.Row]:
+    """The cluster's members during a wave: joined on or before it closes, not left before it opens."""
+    return [m for m in members_of(conn, cluster_id)
+            if not (m.joined is not None and m.joined > closes) and not (m.left is not None and m.left < opens)]
+
+
 def wave(conn: Connection, cluster_id: int, wave_id: int) -> sa.Row | None:
     """The wave ``wave_id`` if it belongs to ``cluster_id``, else None."""
     w = db.waves.c
@@ -170,14 +176,16 @@ def wave(conn: Connection, cluster_id: int, wave_id: int) -> sa.Row | None:
 
 
 def issue_links(conn: Connection, wave_id: int, cluster_id: int) -> list[tuple[str, str, str]]:
-    """New personal tokens for every member of the cluster for this wave: (member_id, name, token).
+    """New personal tokens for every member of the cluster during this wave: (member_id, name, token).
 
     A member who had a link gets a new one and the old one stops working; their saved answers stay. The tokens
-    are returned only here (the database keeps their hashes).
+    are returned only here (the database keeps their hashes). Members who left before the wave opens, or join
+    after it closes, get none.
     """
     inv = db.invitations.c
+    w = conn.execute(sa.select(db.waves.c.opens, db.waves.c.closes).where(db.waves.c.id == wave_id)).one()
     out = []
-    for member in members_of(conn, cluster_id):
+    for member in members_during(conn, cluster_id, w.opens, w.closes):
         token = new_token()
         updated = conn.execute(db.invitations.update().where(inv.wave_id == wave_id, inv.member_key == member.id)
                                .values(token_hash=token_hash(token)))

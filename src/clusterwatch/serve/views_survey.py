@@ -52,7 +52,8 @@ def start(request: Request, ctx: Ctx) -> Response:
         inv = _open_invitation(request, ctx, conn)
         if not inv.consented:
             return render(request, ctx, "consent.html", **_values(request, ctx, inv))
-        others = [m for m in store.members_of(conn, inv.cluster_id) if m.id != inv.member_key]
+        others = [m for m in store.members_during(conn, inv.cluster_id, inv.opens, inv.closes)
+                  if m.id != inv.member_key]
         mine = store.own_answers(conn, inv.wave_id, inv.member_key)
     query = request.query_params.get("q", "").strip().lower()
     shown = [m for m in others if query in m.name.lower() or query in m.member_id.lower()] if query else others
@@ -90,7 +91,7 @@ def about_member(request: Request, ctx: Ctx) -> Response:
     token = request.path_params["token"]
     with ctx.settings.engine.begin() as conn:
         inv = _consented(request, ctx, conn)
-        target = next((m for m in store.members_of(conn, inv.cluster_id)
+        target = next((m for m in store.members_during(conn, inv.cluster_id, inv.opens, inv.closes)
                        if m.id == request.path_params["member_key"]), None)
         if target is None or target.id == inv.member_key:
             raise Refused(404, "not_found")
