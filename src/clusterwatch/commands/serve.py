@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 from typing import Annotated
@@ -57,6 +58,11 @@ def serve(
         console.print(f"administrator {add_admin!r} created")
         return
     import uvicorn
+
+    # load the pulse library (and igraph) now, not on the first dashboard view; without it the dashboard shows
+    # the serve aggregates alone
+    with contextlib.suppress(ImportError):
+        import clusterwatch.pulse  # noqa: F401
 
     web = create_app(engine, k=k, allow_raw_export=allow_raw_export, secure_cookies=secure_cookies,
                      base_url=base_url, migrate=False)
