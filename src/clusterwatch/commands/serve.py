@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import importlib
 import os
+import threading
 from typing import Annotated
 
 import typer
@@ -14,6 +16,11 @@ from clusterwatch.cli import app, console
 from clusterwatch.errors import OptionError
 
 DEFAULT_DB = "sqlite:///clusterwatch-serve.sqlite"
+
+
+def _preload_pulse() -> None:
+    with contextlib.suppress(ImportError):
+        importlib.import_module("clusterwatch.pulse")
 
 
 @app.command()
@@ -59,10 +66,9 @@ def serve(
         return
     import uvicorn
 
-    # load the pulse library (and igraph) now, not on the first dashboard view; without it the dashboard shows
-    # the serve aggregates alone
-    with contextlib.suppress(ImportError):
-        import clusterwatch.pulse  # noqa: F401
+    # load the pulse library (and igraph) in the background, not on the first dashboard view, and without delaying
+    # the start (members can answer while it loads); without it the dashboard shows the serve aggregates alone
+    threading.Thread(target=_preload_pulse, daemon=True).start()
 
     web = create_app(engine, k=k, allow_raw_export=allow_raw_export, secure_cookies=secure_cookies,
                      base_url=base_url, migrate=False)
