@@ -10,14 +10,17 @@ pair of consecutive waves t → t + 1:
 * ties: cases are the ties reported at t whose respondent answered at t + 1. Event: ``dissolved`` (not reported
   at t + 1). Score: the :func:`tie_risk` flag count (unreciprocated, unembedded, low trust, new). Baseline:
   unreciprocated alone.
+* respondents (van de Bunt and Knecht, the panels with non-response): cases are members who answered at t.
+  Event: ``stops_answering`` (no answer at t + 1). Score: member alerts at t. Baseline: −degree.
 * rated pairs (van de Bunt, the only panel with a negative level): cases are pairs rated at t above "troubled",
   the respondent rating the alter again at t + 1. Event: ``troubled`` (rated 5 at t + 1). Score: low trust at t
   (neutral or below) + the alter rates the respondent troubled + no partner in common. Baseline: the rating's
   trust level at t (lower = more at risk).
 
 Figures: AUC with a 95 % percentile bootstrap interval (999 resamples; ties resampled by respondent-wave, whose
-ties are not independent), per panel and pooled; the event rate; and, for the binary alert (member: any alert;
-tie: score ≥ 2), its precision and recall. An AUC of 0.5 is chance.
+ties are not independent), per panel and pooled; the gain over the baseline (paired: both AUCs on each resample);
+the event rate; for the binary alert (member: any alert; tie: score ≥ 2), its precision and recall; and each
+member rule alone (pooled), to show which carry the signal. An AUC of 0.5 is chance.
 
 Usage::
 
@@ -34,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clusterwatch.pulse import PulseData
 from clusterwatch.pulse.edgelist import PANELS, read_panel
 from clusterwatch.pulse.measures import wave_matrices
 from clusterwatch.pulse.warnings import auc_interval, early_warnings, tie_risk
@@ -41,9 +45,9 @@ from clusterwatch.pulse.warnings import auc_interval, early_warnings, tie_risk
 TROUBLED_TRUST = 1.5
 
 
-def cases(data, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:  # type: ignore[no-untyped-def]
-    """Member, tie and rated-pair cases of every consecutive pair of waves."""
-    members, ties, pairs = [], [], []
+def cases(data: PulseData, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Member, tie, rated-pair and respondent cases of every consecutive pair of waves."""
+    members, ties, pairs, silent = [], [], [], []
     ids = data.wave_ids
     for t, t1 in zip(ids[:-1], ids[1:], strict=True):
         warn = early_warnings(data, t, replicates=199, rng=0)
@@ -52,14 +56,19 @@ def cases(data, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:  
         deg_now = now.union.sum(axis=1)
         deg_next = nxt.union.sum(axis=1)
         alerts = warn.member_alerts.set_index("member_id")["alerts"]
+        fired = warn.member_alerts.set_index("member_id")["rules"]
         for i, m in enumerate(now.ids):
             j = pos.get(m)
+            if now.responded[i] and j is not None:
+                silent.append({"panel": name, "wave": t, "member": m, "score": alerts.get(m, 0),
+                               "baseline": -deg_now[i], "stops_answering": not nxt.responded[j]})
             if deg_now[i] == 0 or j is None or not nxt.responded[j]:
                 continue
             lost = deg_now[i] - deg_next[j]
             members.append({"panel": name, "wave": t, "member": m, "score": alerts.get(m, 0),
                             "baseline": -deg_now[i], "isolated": deg_next[j] == 0,
-                            "lost_half": lost >= 1 and deg_next[j] * 2 <= deg_now[i]})
+                            "lost_half": lost >= 1 and deg_next[j] * 2 <= deg_now[i],
+                            "rules": fired.get(m, "")})
         risk = tie_risk(data, t)
         for row in risk.itertuples(index=False):
             i, j = pos.get(row.respondent), pos.get(row.alter)
@@ -76,7 +85,7 @@ def cases(data, name: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:  
             score = int(now.trust[i, j] <= 2) + int(now.trust[j, i] <= TROUBLED_TRUST) + int(common[i, j] == 0)
             pairs.append({"panel": name, "wave": t, "group": f"{t}:{now.ids[i]}", "score": score,
                           "baseline": -now.trust[i, j], "troubled": bool(nxt.trust[a, b] <= TROUBLED_TRUST)})
-    return pd.DataFrame(members), pd.DataFrame(ties), pd.DataFrame(pairs)
+    return pd.DataFrame(members), pd.DataFrame(ties), pd.DataFrame(pairs), pd.DataFrame(silent)
 
 
 def evaluate(frame: pd.DataFrame, event: str, alert_at: int, replicates: int, grouped: bool) -> dict[str, object]:
@@ -84,9 +93,12 @@ def evaluate(frame: pd.DataFrame, event: str, alert_at: int, replicates: int, gr
     groups = frame["group"].to_numpy() if grouped else None
     a, lo, hi = auc_interval(frame["score"].to_numpy(float), y, groups=groups, replicates=replicates, rng=1)
     b, blo, bhi = auc_interval(frame["baseline"].to_numpy(float), y, groups=groups, replicates=replicates, rng=1)
+    d, dlo, dhi = auc_interval(frame["score"].to_numpy(float), y, groups=groups, replicates=replicates, rng=1,
+                               baseline=frame["baseline"].to_numpy(float))
     alert = frame["score"].to_numpy() >= alert_at
     return {"cases": len(frame), "events": int(y.sum()), "event_rate": y.mean() if len(y) else np.nan,
             "auc": a, "auc_low": lo, "auc_high": hi, "baseline_auc": b, "baseline_low": blo, "baseline_high": bhi,
+            "gain": d, "gain_low": dlo, "gain_high": dhi,
             "alerted": int(alert.sum()),
             "precision": y[alert].mean() if alert.any() else np.nan,
             "recall": alert[y].mean() if y.any() else np.nan}
@@ -103,13 +115,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no networks folder at {folder}", file=sys.stderr)
         return 1
     start = time.perf_counter()
-    all_members, all_ties, all_pairs = [], [], []
+    all_members, all_ties, all_pairs, all_silent = [], [], [], []
     for name in PANELS:
         t0 = time.perf_counter()
-        m, t, p = cases(read_panel(folder, name), name)
+        m, t, p, q = cases(read_panel(folder, name), name)
         all_members.append(m)
         all_ties.append(t)
         all_pairs.append(p)
+        all_silent.append(q)
         print(f"{name}: {len(m):,} member cases, {len(t):,} tie cases ({time.perf_counter() - t0:.1f} s)")
     members, ties = pd.concat(all_members, ignore_index=True), pd.concat(all_ties, ignore_index=True)
     rows = []
@@ -121,15 +134,26 @@ def main(argv: list[str] | None = None) -> int:
                          **evaluate(mm, event, 1, args.replicates, grouped=False)})
         rows.append({"panel": panel, "level": "tie", "event": "dissolved",
                      **evaluate(tt, "dissolved", 2, args.replicates, grouped=True)})
+    silent = pd.concat(all_silent, ignore_index=True)
+    for panel in ("vdbunt_freshmen", "knecht_classroom"):  # the panels with non-response
+        rows.append({"panel": panel, "level": "respondent", "event": "stops_answering",
+                     **evaluate(silent[silent["panel"] == panel], "stops_answering", 1, args.replicates,
+                                grouped=False)})
     pairs = pd.concat(all_pairs, ignore_index=True)
     vdb = pairs[pairs["panel"] == "vdbunt_freshmen"]
     rows.append({"panel": "vdbunt_freshmen", "level": "pair", "event": "troubled",
                  **evaluate(vdb, "troubled", 2, args.replicates, grouped=True)})
+    # each member rule alone, pooled: which ones carry the signal
+    for rule in ("isolation_risk", "drifting", "stopped_answering", "unreciprocated", "low_trust", "trust_drop"):
+        alone = members.assign(score=members["rules"].str.contains(rule).astype(int))
+        if alone["score"].any():
+            rows.append({"panel": "pooled", "level": f"member rule {rule}", "event": "lost_half",
+                         **evaluate(alone, "lost_half", 1, args.replicates, grouped=False)})
     table = pd.DataFrame(rows)
-    with pd.option_context("display.width", 200, "display.max_columns", 20):
+    with pd.option_context("display.width", 250, "display.max_columns", 30):
         shown = table.copy()
         for c in ("event_rate", "auc", "auc_low", "auc_high", "baseline_auc", "baseline_low", "baseline_high",
-                  "precision", "recall"):
+                  "gain", "gain_low", "gain_high", "precision", "recall"):
             shown[c] = shown[c].astype(float).round(3)
         print(shown.to_string(index=False))
     print(f"total {time.perf_counter() - start:.1f} s")

@@ -118,6 +118,13 @@ def test_structure_matches_networkx_on_glasgow(shared_data) -> None:
         deg = np.array([d for _, d in u.degree()])
         n = len(deg)
         assert wm.network["degree_centralisation"] == pytest.approx((deg.max() - deg).sum() / ((n - 1) * (n - 2)))
+        b = np.array([bc[i] for i in m.ids])
+        assert wm.network["betweenness_centralisation"] == pytest.approx(
+            (b.max() - b).sum() / ((n - 1) ** 2 * (n - 2) / 2))
+        assert wm.network["core_density"] > wm.network["periphery_density"]
+        sizes = sorted((len(c) for c in nx.connected_components(u)), reverse=True)
+        assert wm.network["largest_component_share"] == pytest.approx(sizes[0] / n)
+        assert wm.network["fragmentation"] == pytest.approx(1 - sum(s * (s - 1) for s in sizes) / (n * (n - 1)))
 
 
 def test_real_panels_measure_every_wave(shared_data) -> None:
@@ -132,3 +139,77 @@ def test_real_panels_measure_every_wave(shared_data) -> None:
     kap = load_network(shared_data, "kapferer_tailor")
     assert [wave_measures(kap, w).network["union_ties"] for w in kap.wave_ids] == [158, 223]
     assert [wave_measures(kap, w).network["reciprocity"] for w in kap.wave_ids] == [1.0, 1.0]
+
+
+def brute_force_brokerage(ties: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """Gould–Fernandez counts by enumeration of every open two-path a → b → c (a ≠ c, no a → c)."""
+    n = len(groups)
+    out = np.zeros((n, 5), dtype=int)  # coordinator, itinerant, representative, gatekeeper, liaison
+    for b in range(n):
+        for a in np.flatnonzero(ties[:, b]):
+            for c in np.flatnonzero(ties[b]):
+                if a == c or ties[a, c]:
+                    continue
+                ga, gb, gc = groups[a], groups[b], groups[c]
+                if ga == gb == gc:
+                    out[b, 0] += 1
+                elif ga == gc != gb:
+                    out[b, 1] += 1
+                elif ga == gb != gc:
+                    out[b, 2] += 1
+                elif gb == gc != ga:
+                    out[b, 3] += 1
+                else:
+                    out[b, 4] += 1
+    return out
+
+
+def test_brokerage_by_kind_matches_enumeration_on_van_de_bunt(shared_data) -> None:
+    from clusterwatch.pulse.edgelist import VDBUNT_TRUST, from_wave_edges
+
+    d = shared_data / "networks" / "vdbunt_freshmen"
+    actors = pd.read_csv(d / "actors.csv")
+    # programme (2-, 3-, 4-year) stands in for three member kinds
+    kinds = pd.Series(actors["program"].map({2: "firm", 3: "university", 4: "public"}).to_numpy(),
+                      index=actors["id"])
+    data = from_wave_edges(pd.read_csv(d / "edges.csv"), actors, tie=lambda v: (v >= 1) & (v <= 3),
+                           trust=VDBUNT_TRUST, missing=pd.read_csv(d / "missing.csv"), kinds=kinds)
+    wm = wave_measures(data, "4")
+    m = wave_matrices(data, "4")
+    expected = brute_force_brokerage(m.ties, m.kinds)
+    got = wm.members[["coordinator", "itinerant", "representative", "gatekeeper", "liaison"]].to_numpy()
+    assert expected.sum() > 100 and (expected[:, 1:] > 0).any()
+    np.testing.assert_array_equal(got, expected)
+    assert set(wm.helix["kinds"]) <= {"firm–firm", "firm–public", "firm–university", "public–public",
+                                      "public–university", "university–university"}
+    assert wm.helix["share"].sum() == pytest.approx(1.0)
+
+
+def test_knecht_tie_counts_as_published(shared_data) -> None:
+    data = load_network(shared_data, "knecht_classroom")
+    ties = [wave_measures(data, w).network["ties"] for w in data.wave_ids]
+    assert ties == [91, 117, 133, 119]  # as published (PROVENANCE.md, btergm's knecht)
+    assert data.to_frame()["respondents"].tolist() == [26, 25, 23, 25]  # rows coded missing
+
+
+def test_unknown_panel_is_a_clear_error(shared_data, tmp_path) -> None:
+    from clusterwatch.errors import InputError
+    from clusterwatch.pulse import read_panel
+
+    with pytest.raises(InputError, match="unknown panel"):
+        read_panel(shared_data / "networks", "lazega")
+    with pytest.raises(InputError, match="no such panel folder"):
+        read_panel(tmp_path, "glasgow_s50")
+
+
+def test_broker_dependence_on_a_path_by_hand() -> None:
+    # a – b – c – d: b sits on the paths a–c and a–d, 2 of the 3 connected pairs without b
+    members = pd.DataFrame({"member_id": list("abcd"), "kind": "firm"})
+    rows = [("w", s, t, "works_with", 1) for s, t in ("ab", "bc", "cd")]
+    wm = wave_measures(read_pulse(members, WAVE, pd.DataFrame(rows, columns=["wave", "respondent", "alter", "item",
+                                                                               "value"])), "w")
+    assert wm.top_broker == "b"
+    assert wm.network["broker_dependence"] == pytest.approx(2 / 3)
+    assert wm.network["fragility_top1"] == pytest.approx(2 / 4)  # c – d left
+    # d answered nothing: its row is unobserved, so density is 3 ties over 3 respondents × 3 others
+    assert wm.network["density"] == pytest.approx(3 / 9) and wm.network["reciprocity"] == 0.0

@@ -61,6 +61,9 @@ def test_report_writes_every_table_and_nothing_dyadic(tmp_path) -> None:
             assert len(set(re.findall(r"M\d{3}", line))) <= 1, (csv.name, line)
     rejected = pd.read_csv(tmp_path / "out" / "rejected.csv")
     assert list(rejected.columns) == ["file", "line", "column", "reason"]  # no raw answer content
+    changes = pd.read_csv(tmp_path / "out" / "changes.csv").set_index("measure")
+    assert changes.loc["satisfaction", "method"] == "vertex bootstrap"
+    assert changes.loc["satisfaction", "ci_low"] <= changes.loc["satisfaction", "ci_high"]
     members = pd.read_csv(tmp_path / "out" / "members.csv")
     shown = members["trust"].notna()
     assert (members.loc[shown, "trust_raters"] >= 3).all()
@@ -80,9 +83,9 @@ def test_facilitator_loop_on_the_command_line(tmp_path, capsys) -> None:
     assert "0 answers added" in capsys.readouterr().out.split("north:")[-1]
     assert run(["pulse", "compare", "-c", "north", "-w", ws, "--replicates", "49"]) == 0
     assert "95% interval" in capsys.readouterr().out
-    assert run(["pulse", "alerts", "-c", "north", "-w", ws]) == 0
+    assert run(["pulse", "alerts", "-c", "north", "-w", ws, "--replicates", "49"]) == 0
     assert "stopped_answering" in capsys.readouterr().out  # M006 went silent
-    assert run(["pulse", "report", "-c", "north", "-w", ws, "-o", str(tmp_path / "rep")]) == 0
+    assert run(["pulse", "report", "-c", "north", "-w", ws, "-o", str(tmp_path / "rep"), "--replicates", "49"]) == 0
     assert (tmp_path / "rep" / "report.html").exists()
     assert run(["pulse", "withdraw", "-c", "north", "-w", ws, "--member", "M002"]) == 2  # needs --yes
     assert run(["pulse", "withdraw", "-c", "north", "-w", ws, "--member", "M002", "--yes"]) == 0
@@ -112,3 +115,25 @@ def test_bad_k_is_a_usage_error(tmp_path, bad: str) -> None:
     assert run(["pulse", "import", "-c", "north", "-w", ws, "--members", str(folder / "members.csv"), "--waves",
                 str(folder / "waves.csv"), "--answers", str(folder / "answers-2026-1.csv")]) == 0
     assert run(["pulse", "measures", "-c", "north", "-w", ws, bad, "0"]) == 2
+
+
+@pytest.mark.parametrize("command", ["import", "measures", "compare", "alerts", "report", "withdraw", "seed"])
+def test_help_on_every_pulse_command(command: str, capsys) -> None:
+    assert run(["pulse", command, "--help"]) == 0
+    assert "Usage" in capsys.readouterr().out
+
+
+def test_a_cluster_without_waves_is_a_clear_error(tmp_path, capsys) -> None:
+    from clusterwatch.errors import InputError
+
+    members = pd.DataFrame({"member_id": ["M001", "M002"], "kind": "firm"})
+    with pytest.raises(InputError, match="no waves"):
+        write_report(read_pulse(members, pd.DataFrame(columns=["wave", "order"])), tmp_path / "out")
+    members.to_csv(tmp_path / "m.csv", index=False)
+    pd.DataFrame(columns=["wave", "order"]).to_csv(tmp_path / "w.csv", index=False)
+    ws = str(tmp_path / "ws.duckdb")
+    assert run(["pulse", "import", "-c", "x", "-w", ws, "--members", str(tmp_path / "m.csv"), "--waves",
+                str(tmp_path / "w.csv")]) == 0
+    for command in ("measures", "alerts", "compare", "report"):
+        assert run(["pulse", command, "-c", "x", "-w", ws]) == 1
+        assert "no waves" in capsys.readouterr().err

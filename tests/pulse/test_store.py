@@ -46,6 +46,12 @@ def test_round_trip_replace_and_withdraw(tmp_path) -> None:
         con.close()
     assert left == (0,)
     assert len(load_pulse(ws, "south").members) == 3
+    # re-importing the old member list and answers does not bring M1 back
+    again = save_pulse(ws, "north", read_pulse(MEMBERS, WAVES, ANSWERS))
+    assert "M1" not in set(again.members["member_id"]) and again.withdrawn == ("M1",)
+    stored = load_pulse(ws, "north")
+    assert "M1" not in set(stored.members["member_id"])
+    assert not (stored.answers[["respondent", "alter"]] == "M1").any().any()
 
 
 def test_missing_cluster_or_workspace_is_a_clear_error(tmp_path) -> None:

@@ -89,3 +89,15 @@ def test_real_panel_alerts_name_one_member_each(shared_data) -> None:
     risk = tie_risk(data, "4")
     assert len(risk) == warn.measures.network["ties"]
     assert risk["score"].between(0, 4).all()
+
+
+def test_paired_auc_gain() -> None:
+    rng = np.random.default_rng(3)
+    y = rng.random(400) < 0.3
+    good = y + rng.normal(scale=0.5, size=400)
+    weak = y + rng.normal(scale=3.0, size=400)
+    gain, low, high = auc_interval(good, y, baseline=weak, replicates=299, rng=0)
+    assert gain == pytest.approx(auc(good, y) - auc(weak, y))
+    assert 0 < low <= gain <= high
+    same, lo2, hi2 = auc_interval(good, y, baseline=good, replicates=49, rng=0)
+    assert same == lo2 == hi2 == 0

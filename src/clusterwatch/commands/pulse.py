@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +19,7 @@ from rich.table import Table
 
 from clusterwatch.cli import WorkspaceOpt, app, console
 from clusterwatch.errors import InputError, OptionError
+from clusterwatch.pulse.model import PulseData
 
 pulse_app = typer.Typer(help="Measure a cluster network over survey waves: trust, value, health, early warnings.",
                         no_args_is_help=True)
@@ -27,12 +29,18 @@ ClusterOpt = Annotated[str, typer.Option("--cluster", "-c", help="The cluster's 
 KOpt = Annotated[int, typer.Option("--k", help="Show a member's trust/value only when at least k others rated it.")]
 
 
-def _stored_answers(data) -> pd.DataFrame:  # type: ignore[no-untyped-def]
+def _stored_answers(data: PulseData) -> pd.DataFrame:
     """Stored answers in the long layout, to validate again against new members or waves."""
     a = data.answers
     value = a["value"].astype(object).where(a["item"] != "comment", a["text"])
     return pd.DataFrame({"wave": a["wave"], "respondent": a["respondent"], "alter": a["alter"], "item": a["item"],
                          "value": value.astype(str)})
+
+
+def _latest(data: PulseData) -> str:
+    if not data.wave_ids:
+        raise InputError("the cluster has no waves yet: import a waves.csv")
+    return data.wave_ids[-1]
 
 
 def _num(value: float, digits: int = 3) -> str:
@@ -64,17 +72,16 @@ def import_(
     if (wide is None) != (mapping is None):
         raise OptionError("--wide and --mapping go together")
     existing = load_pulse(workspace, cluster) if workspace.exists() and cluster in clusters(workspace) else None
-    if existing is None and (members is None or waves is None):
-        raise OptionError(f"cluster {cluster!r} is new: give --members and --waves")
     before_rejected = 0 if existing is None else len(existing.rejected)
     if existing is None:
-        data = read_pulse(members, waves)  # type: ignore[arg-type]
+        if members is None or waves is None:
+            raise OptionError(f"cluster {cluster!r} is new: give --members and --waves")
+        data = read_pulse(members, waves)
     elif members is not None or waves is not None:
         data = read_pulse(members if members is not None else existing.members,
                           waves if waves is not None else existing.waves, _stored_answers(existing))
-        data = data.__class__(members=data.members, waves=data.waves, answers=data.answers,
-                              rejected=pd.concat([existing.rejected, data.rejected], ignore_index=True),
-                              withdrawn=existing.withdrawn)
+        data = replace(data, rejected=pd.concat([existing.rejected, data.rejected], ignore_index=True),
+                       withdrawn=existing.withdrawn)
     else:
         data = existing
     n_before = len(data.answers)
@@ -83,7 +90,7 @@ def import_(
     if wide is not None and mapping is not None:
         data = add_answers(data, read_wide(wide, mapping, respondent_column=respondent_column, wave=wave),
                            label=str(wide))
-    save_pulse(workspace, cluster, data)
+    data = save_pulse(workspace, cluster, data)  # a member who withdrew earlier stays out
     new_rejected = data.rejected.iloc[before_rejected:]
     console.print(f"[bold]{escape(cluster)}[/bold]: {len(data.members)} members, {len(data.wave_ids)} waves, "
                   f"{len(data.answers) - n_before:,} answers added ({len(data.answers):,} in all), "
@@ -112,7 +119,7 @@ def measures(
     from clusterwatch.pulse import wave_measures
 
     data = load_pulse(workspace, cluster)
-    wm = wave_measures(data, wave or data.wave_ids[-1], k=k)
+    wm = wave_measures(data, wave or _latest(data), k=k)
     table = Table(title=f"{cluster}, wave {wm.wave}")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -138,7 +145,7 @@ def compare(
 
     data = load_pulse(workspace, cluster)
     ids = data.wave_ids
-    after = after or ids[-1]
+    after = after or _latest(data)
     if after not in ids:
         raise OptionError(f"--after {after!r}: waves are {', '.join(ids)}")
     if before is None:
@@ -167,13 +174,14 @@ def alerts(
     workspace: WorkspaceOpt = Path("clusterwatch.duckdb"),
     wave: Annotated[str | None, typer.Option(help="The wave (default: the latest).")] = None,
     k: KOpt = 3,
+    replicates: Annotated[int, typer.Option(help="Vertex-bootstrap replicates behind the decline rules.")] = 499,
 ) -> None:
     """The early-warning rules that fire in a wave, each with its evidence."""
     from clusterwatch.io.pulse_store import load_pulse
     from clusterwatch.pulse import early_warnings
 
     data = load_pulse(workspace, cluster)
-    warn = early_warnings(data, wave or data.wave_ids[-1], k=k)
+    warn = early_warnings(data, wave or _latest(data), k=k, replicates=replicates)
     if warn.alerts.empty:
         console.print(f"wave {warn.wave}: no rule fired")
         return
@@ -193,13 +201,14 @@ def report(
         "pulse-out"),
     k: KOpt = 3,
     seed: Annotated[int, typer.Option(help="Seed of the layout and the bootstrap.")] = 0,
+    replicates: Annotated[int, typer.Option(help="Vertex-bootstrap replicates of the comparisons.")] = 499,
 ) -> None:
     """Write the offline report (maps per wave, trends, alerts with evidence, suppressed cells) and CSVs."""
     from clusterwatch.io.pulse_store import load_pulse
     from clusterwatch.pulse import write_report
 
     data = load_pulse(workspace, cluster)
-    path = write_report(data, out, cluster=cluster, k=k, rng=seed)
+    path = write_report(data, out, cluster=cluster, k=k, rng=seed, replicates=replicates)
     console.print(f"Wrote {path} and {len(list(out.glob('*.csv')))} CSV files to {out}")
 
 
@@ -230,7 +239,7 @@ def seed(
     workspace's firms where it has them (the firm_id column links back; keep the file private)."""
     from clusterwatch.io.workspace import Workspace
     from clusterwatch.pulse import members_from_candidates
-    from clusterwatch.pulse.model import read_table
+    from clusterwatch.pulse.read import read_table
 
     table, _ = read_table(candidates, "candidate firms")
     firms = None

@@ -16,7 +16,8 @@ import duckdb
 import pandas as pd
 
 from clusterwatch.errors import WorkspaceError
-from clusterwatch.pulse.model import PulseData, withdraw
+from clusterwatch.pulse.model import PulseData
+from clusterwatch.pulse.privacy import purge, withdraw
 
 _DDL = (
     """CREATE TABLE IF NOT EXISTS pulse_members (cluster VARCHAR NOT NULL, member_id VARCHAR NOT NULL, name VARCHAR,
@@ -63,8 +64,16 @@ def clusters(path: str | os.PathLike[str]) -> list[str]:
         con.close()
 
 
-def save_pulse(path: str | os.PathLike[str], cluster: str, data: PulseData) -> None:
+def save_pulse(path: str | os.PathLike[str], cluster: str, data: PulseData) -> PulseData:
     """Store a cluster's pulse data, replacing what the workspace held for it, in one transaction.
+
+    A member who withdrew earlier stays withdrawn: if the data name them again (a re-imported member list, answers
+    about them), every trace of them is left out before storing.
+
+    Returns
+    -------
+    PulseData
+        What was stored.
 
     Raises
     ------
@@ -72,6 +81,14 @@ def save_pulse(path: str | os.PathLike[str], cluster: str, data: PulseData) -> N
         When the workspace cannot be opened.
     """
     con = _connect(path, read_only=False)
+    try:
+        earlier = [r[0] for r in con.execute("SELECT member_id FROM pulse_withdrawn WHERE cluster = ?",
+                                             [cluster]).fetchall()]
+    except Exception:
+        con.close()
+        raise
+    for member in dict.fromkeys([*earlier, *data.withdrawn]):
+        data = purge(data, member)
     frames = {
         "pulse_members": data.members[["member_id", "name", "kind", "size", "sector", "joined", "left"]],
         "pulse_waves": data.waves[["wave", "opens", "closes", "order"]],
@@ -101,6 +118,7 @@ def save_pulse(path: str | os.PathLike[str], cluster: str, data: PulseData) -> N
         raise
     finally:
         con.close()
+    return data
 
 
 def load_pulse(path: str | os.PathLike[str], cluster: str) -> PulseData:
@@ -145,6 +163,4 @@ def load_pulse(path: str | os.PathLike[str], cluster: str) -> PulseData:
 def withdraw_member(path: str | os.PathLike[str], cluster: str, member_id: str) -> PulseData:
     """Withdraw a member from a stored cluster: their answers, the answers about them and the rejected rows quoting
     them are deleted; only the pseudonym and the date are kept. Returns the cluster's data afterwards."""
-    data = withdraw(load_pulse(path, cluster), member_id)
-    save_pulse(path, cluster, data)
-    return data
+    return save_pulse(path, cluster, withdraw(load_pulse(path, cluster), member_id))

@@ -9,24 +9,24 @@ only when at least ``k`` (default 3) others rated it, no dyad-level trust in any
 a member's answers and the answers about them, and every result lists what it suppressed.
 
 Structural measures need igraph (extra ``network``), as :mod:`clusterwatch.analysis.network` does.
+
+The calls the web app (``clusterwatch.serve``) relies on, in the contract's layout:
+
+- ``read_pulse(members, waves, answers) -> PulseData`` (frames or CSV/Excel paths; ``.rejected`` lists every
+  unusable row with file, line, column, reason);
+- ``wave_measures(data, wave, k=3) -> WaveMeasures``: ``.to_frame()`` one row of network figures, ``.members``
+  (k-suppressed scores), ``.reliability``, ``.helix``, ``.suppressed``;
+- ``compare_waves(data, before, after, k=3, replicates=999, permutations=999, rng=0) -> WaveChange``;
+- ``early_warnings(data, wave, previous="auto", k=3) -> EarlyWarnings`` (``.alerts``);
+- ``write_report(data, out, cluster="...", k=3) -> Path`` (``report.html`` and CSVs in ``out``).
 """
 
 from clusterwatch.pulse.change import WaveChange, compare_waves
 from clusterwatch.pulse.edgelist import PANELS, from_wave_edges, read_panel
 from clusterwatch.pulse.measures import SCALES, WaveMeasures, cronbach_alpha, wave_measures
-from clusterwatch.pulse.model import (
-    ITEMS,
-    KINDS,
-    TRUST_ITEMS,
-    VALUE_ITEMS,
-    PulseData,
-    add_answers,
-    members_from_candidates,
-    read_pulse,
-    read_wide,
-    withdraw,
-)
-from clusterwatch.pulse.privacy import K_DEFAULT, suppress
+from clusterwatch.pulse.model import ITEMS, KINDS, TRUST_ITEMS, VALUE_ITEMS, PulseData
+from clusterwatch.pulse.privacy import K_DEFAULT, suppress, withdraw
+from clusterwatch.pulse.read import add_answers, members_from_candidates, read_pulse, read_wide
 from clusterwatch.pulse.report import write_report
 from clusterwatch.pulse.warnings import THRESHOLDS, EarlyWarnings, early_warnings
 

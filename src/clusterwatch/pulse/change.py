@@ -18,7 +18,7 @@ from clusterwatch.stats import check_permutations, monte_carlo_p, resolve_seed
 NEGATIVE_TRUST = 1.5
 #: Measures with a bootstrap interval (the vertex bootstrap recomputes them per replicate).
 BOOTSTRAPPED: tuple[str, ...] = ("response_rate", "density", "reciprocity", "transitivity", "degree_centralisation",
-                                 "trust", "value")
+                                 "trust", "value", "satisfaction", "outcome_progress")
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,8 @@ def _fast(m: WaveMatrices, idx: np.ndarray) -> dict[str, float]:
         "degree_centralisation": float((deg.max() - deg).sum() / ((n - 1) * (n - 2))) if n > 2 else np.nan,
         "trust": float(np.nanmean(trust)) if np.isfinite(trust).any() else np.nan,
         "value": float(np.nanmean(value)) if np.isfinite(value).any() else np.nan,
+        **{name: float(np.nanmean(own[idx])) if np.isfinite(own[idx]).any() else np.nan
+           for name, own in m.cluster_items.items()},
     }
 
 
@@ -176,7 +178,7 @@ def compare_waves(data: PulseData, before: str, after: str, *, k: int = 3, repli
     >>> w = pd.DataFrame({"wave": ["1", "2"], "order": [1, 2]})
     >>> a = pd.DataFrame({"wave": list("111222"), "respondent": list("ABCABC"), "alter": list("BAACCA"),
     ...                   "item": "works_with", "value": 1})
-    >>> from clusterwatch.pulse.model import read_pulse
+    >>> from clusterwatch.pulse.read import read_pulse
     >>> ch = compare_waves(read_pulse(m, w, a), "1", "2", replicates=9, permutations=9)
     >>> ch.ties["dissolved"], ch.ties["formed"], ch.ties["stable"]
     (2.0, 2.0, 1.0)

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from clusterwatch.errors import InputError
-from clusterwatch.pulse.model import TRUST_ITEMS, PulseData, read_pulse
+from clusterwatch.pulse.model import TRUST_ITEMS, PulseData
+from clusterwatch.pulse.read import read_pulse
 
 #: Missing-data codes that mean the whole row is absent at a wave (actor non-response; not a member then).
 ROW_MISSING: tuple[int, ...] = (9, 10)

@@ -11,6 +11,7 @@ Structural measures reuse :mod:`clusterwatch.analysis.network`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -19,6 +20,9 @@ from clusterwatch.errors import OptionError
 from clusterwatch.pulse.model import TRUST_ITEMS, VALUE_ITEMS, PulseData
 from clusterwatch.pulse.privacy import SUPPRESSED_COLUMNS, check_k, suppress
 from clusterwatch.stats import resolve_seed
+
+if TYPE_CHECKING:
+    from clusterwatch.analysis.network import NetworkGraph
 
 #: Ties counted from these items (a positive answer to any of them).
 TIE_ITEMS: tuple[str, ...] = ("works_with", "frequency", "flow_information", "flow_resources", "flow_projects")
@@ -46,6 +50,8 @@ class WaveMatrices:
         ``ties[i, j]``: i reports a tie to j (False in unobserved rows).
     trust, value
         ``trust[i, j]``: mean of i's trust (value) items about j; NaN where i gave none.
+    cluster_items
+        ``satisfaction`` and ``outcome_progress``: each member's answer (NaN where none).
     """
 
     wave: str
@@ -55,6 +61,7 @@ class WaveMatrices:
     ties: np.ndarray = field(repr=False)
     trust: np.ndarray = field(repr=False)
     value: np.ndarray = field(repr=False)
+    cluster_items: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
 
     @property
     def union(self) -> np.ndarray:
@@ -90,8 +97,15 @@ def wave_matrices(data: PulseData, wave: str) -> WaveMatrices:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(count > 0, total / count, np.nan)
 
+    cluster_items = {}
+    for name in ("satisfaction", "outcome_progress"):
+        own = answers[answers["item"] == name]
+        per = np.full(n, np.nan)
+        per[own["respondent"].map(pos).to_numpy(dtype=np.int64)] = own["value"].to_numpy(dtype=float)
+        cluster_items[name] = per
     return WaveMatrices(wave=str(wave), ids=ids, kinds=members["kind"].astype(str).to_numpy(), responded=responded,
-                        ties=ties, trust=scale_mean(TRUST_ITEMS), value=scale_mean(VALUE_ITEMS))
+                        ties=ties, trust=scale_mean(TRUST_ITEMS), value=scale_mean(VALUE_ITEMS),
+                        cluster_items=cluster_items)
 
 
 def cronbach_alpha(items: np.ndarray | pd.DataFrame) -> tuple[float, pd.DataFrame]:
@@ -167,7 +181,8 @@ def broker_dependence(union: np.ndarray, betweenness_values: np.ndarray) -> tupl
     return (float(betweenness_values[top] / pairs) if pairs > 0 else float("nan")), top
 
 
-def _graphs(m: WaveMatrices):  # type: ignore[no-untyped-def]
+def _graphs(m: WaveMatrices) -> tuple[NetworkGraph, NetworkGraph]:
+    """The wave's union graph (undirected) and its reported ties (directed), every member a node."""
     from clusterwatch.analysis.network import build_graph
 
     firms = pd.DataFrame({"firm_id": m.ids, "kind": m.kinds})
@@ -292,7 +307,7 @@ def wave_measures(data: PulseData, wave: str, *, k: int = 3, rng: int | np.rando
     >>> m = pd.DataFrame({"member_id": ["A", "B", "C"], "kind": ["firm", "firm", "university"]})
     >>> a = pd.DataFrame({"wave": "w", "respondent": ["A", "B", "C"], "alter": ["C", "C", "A"],
     ...                   "item": "works_with", "value": 1})
-    >>> from clusterwatch.pulse.model import read_pulse
+    >>> from clusterwatch.pulse.read import read_pulse
     >>> wm = wave_measures(read_pulse(m, pd.DataFrame({"wave": ["w"]}), a), "w")
     >>> wm.network["density"], wm.network["reciprocity"], wm.top_broker
     (0.5, 0.5, 'C')

@@ -12,10 +12,14 @@ Rules every pulse output follows:
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from clusterwatch.errors import OptionError
+from clusterwatch.pulse.model import PulseData
 
 #: Fewest raters behind a shown score.
 K_DEFAULT = 3
@@ -77,3 +81,41 @@ def suppress(frame: pd.DataFrame, measures: dict[str, str], k: int, *, table: st
             records.append((table, str(sub), score, int(n), f"rated by {int(n)} member{'s' if n != 1 else ''}, "
                             f"fewer than k = {k}"))
     return shown, pd.DataFrame(records, columns=list(SUPPRESSED_COLUMNS))
+
+
+def withdraw(data: PulseData, member_id: str) -> PulseData:
+    """Remove a member who withdrew: their answers, every answer about them, and them from the member list.
+
+    Raises
+    ------
+    OptionError
+        When ``member_id`` is not a member.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"member_id": ["M1", "M2"], "kind": ["firm", "firm"]})
+    >>> a = pd.DataFrame({"wave": ["w"] * 2, "respondent": ["M1", "M2"], "alter": ["M2", "M1"],
+    ...                   "item": ["works_with"] * 2, "value": [1, 1]})
+    >>> from clusterwatch.pulse.read import read_pulse
+    >>> gone = withdraw(read_pulse(m, pd.DataFrame({"wave": ["w"]}), a), "M2")
+    >>> gone.members["member_id"].tolist(), len(gone.answers), gone.withdrawn
+    (['M1'], 0, ('M2',))
+    """
+    member_id = str(member_id)
+    if member_id not in set(data.members["member_id"]):
+        raise OptionError(f"{member_id!r} is not a member")
+    return purge(data, member_id)
+
+
+def purge(data: PulseData, member_id: str) -> PulseData:
+    """Remove every trace of ``member_id`` (a member or not): member row, answers by and about them, rejected rows
+    quoting them; the id is added to ``withdrawn`` once. Used by :func:`withdraw`, and by the workspace so that a
+    withdrawn member re-imported later stays out."""
+    member_id = str(member_id)
+    answers = data.answers[(data.answers["respondent"] != member_id) & (data.answers["alter"] != member_id)]
+    members = data.members[data.members["member_id"] != member_id]
+    # rejected rows may quote the member's answers: drop those that mention the id
+    rejected = data.rejected[~data.rejected["raw"].astype(str).str.contains(json.dumps(member_id), regex=False)]
+    withdrawn = data.withdrawn if member_id in data.withdrawn else (*data.withdrawn, member_id)
+    return replace(data, members=members.reset_index(drop=True), answers=answers.reset_index(drop=True),
+                   rejected=rejected.reset_index(drop=True), withdrawn=withdrawn)

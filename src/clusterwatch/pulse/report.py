@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clusterwatch.errors import InputError
 from clusterwatch.pulse.change import WaveChange, compare_waves
 from clusterwatch.pulse.measures import WaveMeasures, wave_matrices, wave_measures
 from clusterwatch.pulse.model import PulseData
@@ -152,9 +153,11 @@ def pulse_tables(data: PulseData, *, k: int = 3, rng: int = 0, replicates: int =
     """Every table of the report: measures per wave, members, reliability, helix mix, changes, alerts,
     suppressed cells and rejected rows (reasons only)."""
     k = check_k(k)
+    if not data.wave_ids:
+        raise InputError("no waves to report on")
     measures = [wave_measures(data, w, k=k, rng=rng) for w in data.wave_ids]
     ids = data.wave_ids
-    changes = [compare_waves(data, a, b, k=k, replicates=replicates, permutations=499, rng=rng)
+    changes = [compare_waves(data, a, b, k=k, replicates=replicates, permutations=replicates, rng=rng)
                for a, b in zip(ids[:-1], ids[1:], strict=True)]
     warns = [early_warnings(data, w, k=k, replicates=replicates, rng=rng, measures=measures[i],
                             change=changes[i - 1] if i else None) for i, w in enumerate(ids)]
@@ -193,12 +196,17 @@ def write_report(data: PulseData, out: str | os.PathLike[str], *, cluster: str =
     k
         Suppression threshold.
     rng, replicates
-        Seed and bootstrap replicates of the comparisons.
+        Seed, and the bootstrap replicates (and QAP permutations) of the comparisons.
 
     Returns
     -------
     pathlib.Path
         The HTML file.
+
+    Raises
+    ------
+    InputError
+        When the data hold no wave.
     """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
@@ -222,7 +230,8 @@ def write_report(data: PulseData, out: str | os.PathLike[str], *, cluster: str =
                     "is in the README (bench/bench_pulse_warnings.py).</p>")
     body.append("<h2>Network maps</h2><p class='note'>Colour: kind (" + ", ".join(
         f'<span style="color:{c}">&#9679; {k_}</span>' for k_, c in KIND_COLOURS.items()) +
-        "); size: value as rated by the others; dashed ring: value suppressed or not rated.</p><div class='maps'>")
+        "); size: value as rated by the others; dashed ring: value suppressed (fewer than k raters); small dot: not "
+        "rated.</p><div class='maps'>")
     for wm in measures:
         body.append(f"<figure>{network_svg(data, wm, pos)}<figcaption>wave {html.escape(wm.wave)}: "
                     f"{int(wm.network['respondents'])}/{int(wm.network['members'])} answered, "

@@ -31,9 +31,12 @@ Member rules (subject: the member's pseudonym):
 ``trust_drop``               trust fell by at least the threshold (both waves from ``k``+ raters)    0.50
 ===========================  ======================================================================  =========
 
-Thresholds are conventions, not estimates: ``bench/bench_pulse_warnings.py`` measures how well the rules anticipate
-what happens at the next wave on real panels, and where they fail. :func:`tie_risk` scores single ties for that
-benchmark; it is dyad-level, so it stays inside the library and never reaches a shared output.
+Non-response moves the structural figures too (a member who stops answering and whom nobody names becomes an
+isolate): read ``fragmenting`` and ``tie_loss`` next to ``falling_response``. ``drifting`` only judges members who
+answered both waves. Thresholds are conventions, not estimates: ``bench/bench_pulse_warnings.py`` measures how
+well the rules anticipate what happens at the next wave on real panels, and where they fail. :func:`tie_risk`
+scores single ties for that benchmark; it is dyad-level, so it stays inside the library and never reaches a shared
+output.
 """
 
 from __future__ import annotations
@@ -155,7 +158,7 @@ def early_warnings(data: PulseData, wave: str, *, previous: str | None = "auto",
 
     >>> m = pd.DataFrame({"member_id": ["H", *"abcd"], "kind": ["university", *["firm"] * 4]})
     >>> a = pd.DataFrame({"wave": "w", "respondent": list("abcd"), "alter": "H", "item": "works_with", "value": 1})
-    >>> from clusterwatch.pulse.model import read_pulse
+    >>> from clusterwatch.pulse.read import read_pulse
     >>> warn = early_warnings(read_pulse(m, pd.DataFrame({"wave": ["w"]}), a), "w")
     >>> sorted(set(warn.alerts["rule"])), int((warn.alerts["rule"] == "isolation_risk").sum())
     (['broker_dependence', 'isolation_risk'], 4)
@@ -320,24 +323,37 @@ def auc(scores: np.ndarray, outcomes: np.ndarray) -> float:
 
 
 def auc_interval(scores: np.ndarray, outcomes: np.ndarray, *, groups: np.ndarray | None = None,
-                 replicates: int = 999, rng: int | np.random.Generator | None = 0) -> tuple[float, float, float]:
+                 replicates: int = 999, rng: int | np.random.Generator | None = 0,
+                 baseline: np.ndarray | None = None) -> tuple[float, float, float]:
     """AUC with a 95% percentile bootstrap interval, resampling cases (or whole ``groups`` of cases, such as a
     respondent's ties, which are not independent).
+
+    With ``baseline`` scores, the statistic is the paired difference AUC(scores) − AUC(baseline), both computed on
+    the same resample each time.
 
     Returns
     -------
     auc, low, high
+        The AUC (or the difference) and its interval.
     """
     scores, outcomes = np.asarray(scores, dtype=float), np.asarray(outcomes, dtype=bool)
+    base = None if baseline is None else np.asarray(baseline, dtype=float)
     gen = resolve_seed(rng).generator()
-    point = auc(scores, outcomes)
+
+    def stat(idx: np.ndarray | slice) -> float:
+        value = auc(scores[idx], outcomes[idx])
+        return value if base is None else value - auc(base[idx], outcomes[idx])
+
+    point = stat(slice(None))
     labels = np.arange(len(scores)) if groups is None else pd.factorize(np.asarray(groups))[0]
-    members = [np.flatnonzero(labels == g) for g in range(labels.max() + 1)] if len(labels) else []
+    order = np.argsort(labels, kind="stable")
+    starts = np.searchsorted(labels[order], np.arange(labels.max() + 1)) if len(labels) else np.array([], int)
+    members = np.split(order, starts[1:]) if len(labels) else []
     sims = []
     for _ in range(replicates):
         pick = gen.integers(0, len(members), size=len(members))
         idx = np.concatenate([members[g] for g in pick]) if members else np.array([], dtype=int)
-        sims.append(auc(scores[idx], outcomes[idx]))
+        sims.append(stat(idx))
     arr = np.array(sims)
     arr = arr[np.isfinite(arr)]
     if not len(arr):

@@ -1,4 +1,4 @@
-"""Reading and validating pulse data: every bad answer becomes a rejected row with its reason."""
+"""Reading and validating pulse data (pulse.read): every bad answer becomes a rejected row with its reason."""
 
 from __future__ import annotations
 
@@ -94,6 +94,8 @@ def test_wide_layout_with_mapping_keeps_line_and_column(tmp_path) -> None:
     again = add_answers(data, long, label="again")
     assert len(again.answers) == 6
     assert again.rejected["reason"].str.contains("already stored").sum() == 6
+    direct = read_pulse(MEMBERS, WAVES, long)
+    assert direct.rejected[["line", "column"]].values.tolist() == data.rejected[["line", "column"]].values.tolist()
     with pytest.raises(InputError, match="lacks"):
         read_wide(path, {"nope": ("works_with", "M2")}, respondent_column="who", wave="2026-1")
 
@@ -121,3 +123,16 @@ def test_candidate_firms_seed_a_member_list() -> None:
     assert read_pulse(members, WAVES).members["member_id"].tolist() == ["M001", "M002"]
     with pytest.raises(InputError, match="no firms"):
         members_from_candidates(cands, "C7")
+
+
+def test_csv_files_with_one_column_semicolons_or_gzip(tmp_path) -> None:
+    import gzip
+
+    (tmp_path / "members.csv").write_text("member_id\nM1\nM2\n", encoding="utf-8")
+    (tmp_path / "waves.csv").write_text("wave;opens;order\n2026-1;2026-03-01;1\n", encoding="utf-8")
+    with gzip.open(tmp_path / "answers.csv.gz", "wt", encoding="utf-8") as fh:
+        fh.write("wave\trespondent\talter\titem\tvalue\n2026-1\tM1\tM2\tworks_with\t1\n")
+    data = read_pulse(tmp_path / "members.csv", tmp_path / "waves.csv", tmp_path / "answers.csv.gz")
+    assert data.members["member_id"].tolist() == ["M1", "M2"] and data.members["kind"].tolist() == ["other"] * 2
+    assert data.waves["opens"].iloc[0] == pd.Timestamp("2026-03-01")
+    assert len(data.answers) == 1 and data.rejected.empty
