@@ -19,8 +19,19 @@ DEFAULT_DB = "sqlite:///clusterwatch-serve.sqlite"
 
 
 def _preload_pulse() -> None:
+    """Import pulse (igraph, numba) and run it once on a toy wave, so the first dashboard view is not slow."""
+    import pandas as pd
+
     with contextlib.suppress(ImportError):
         importlib.import_module("clusterwatch.pulse")
+        from clusterwatch.serve.measures import dashboard
+
+        ids = ["A", "B", "C"]
+        members = pd.DataFrame({"member_id": ids, "name": ids, "kind": ["firm"] * 3})
+        waves = pd.DataFrame({"wave": ["w"], "opens": ["2026-01-01"], "closes": ["2026-01-31"], "order": [1]})
+        answers = pd.DataFrame({"wave": "w", "respondent": ids, "alter": ["B", "C", "A"], "item": "works_with",
+                                "value": "1"})
+        dashboard(members, answers, "w", waves=waves)
 
 
 @app.command()
@@ -66,9 +77,11 @@ def serve(
         return
     import uvicorn
 
-    # load the pulse library (and igraph) in the background, not on the first dashboard view, and without delaying
-    # the start (members can answer while it loads); without it the dashboard shows the serve aggregates alone
-    threading.Thread(target=_preload_pulse, daemon=True).start()
+    # warm the pulse library (igraph, numba) in the background a little after the start, so that neither the
+    # start (a restart mid-wave) nor the first dashboard view waits for it
+    warm = threading.Timer(10.0, _preload_pulse)
+    warm.daemon = True
+    warm.start()
 
     web = create_app(engine, k=k, allow_raw_export=allow_raw_export, secure_cookies=secure_cookies,
                      base_url=base_url, migrate=False)
