@@ -42,6 +42,20 @@ def test_administrator_manages_accounts_and_a_deactivated_account_is_logged_out(
     assert "create_account" in log and "deactivate" in log
 
 
+def test_an_administrator_sets_a_new_password_and_old_sessions_end(app: Any, staff: Any) -> None:
+    admin, fac = staff("admin"), staff("fac_b")
+    with app.state.settings.engine.connect() as conn:
+        uid = conn.execute(sa.select(db.users.c.id).where(db.users.c.username == "fac_b")).scalar_one()
+    assert admin.post("/admin", {"action": "password", "user_id": str(uid), "password": "short"}).status_code == 400
+    assert admin.post("/admin", {"action": "password", "user_id": str(uid),
+                                 "password": "a brand new password"}).status_code == 303
+    assert fac.client.get("/clusters", follow_redirects=False).status_code == 303  # logged out
+    with pytest.raises(AssertionError):
+        staff("fac_b")  # the old password no longer works
+    staff("fac_b", "a brand new password")
+    assert "set_password" in admin.client.get("/admin").text
+
+
 def test_logout_ends_the_session_on_the_server(app: Any, staff: Any) -> None:
     fac = staff("fac_a")
     cookie = fac.client.cookies.get("cw_session")

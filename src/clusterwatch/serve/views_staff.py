@@ -261,7 +261,7 @@ def cluster_audit(request: Request, ctx: Ctx) -> Response:
 
 
 def admin(request: Request, ctx: Ctx) -> Response:
-    """``/admin``: accounts (create, deactivate), facilitator assignments, the whole audit log."""
+    """``/admin``: accounts (create, deactivate, set a new password), facilitator assignments, the audit log."""
     error = None
     f = ctx.form
     with ctx.settings.engine.begin() as conn:
@@ -281,6 +281,14 @@ def admin(request: Request, ctx: Ctx) -> Response:
                     if action == "deactivate":
                         conn.execute(db.sessions.delete().where(db.sessions.c.user_id == uid))
                     store.audit(conn, user, action, None, store.detail(user_id=uid))
+                elif action == "password":
+                    uid = int(f.get("user_id", "0"))
+                    changed = conn.execute(db.users.update().where(db.users.c.id == uid).values(
+                        password_hash=security.hash_password(f.get("password", ""))))
+                    if changed.rowcount == 0:
+                        raise OptionError("no such user")
+                    conn.execute(db.sessions.delete().where(db.sessions.c.user_id == uid))
+                    store.audit(conn, user, "set_password", None, store.detail(user_id=uid))
                 elif action == "assign":
                     uid, cid = int(f.get("user_id", "0")), int(f.get("cluster_id", "0"))
                     if store.cluster(conn, cid) is None or conn.execute(
