@@ -154,6 +154,10 @@ def test_a_facilitator_of_cluster_a_cannot_reach_cluster_b(open_wave: dict[str, 
                       (f"/clusters/{cid}/waves", {"wave": "x", "opens": "2026-01-01", "closes": "2026-12-31"}),
                       (f"/clusters/{cid}/waves/{wid}/links", {}), (f"/clusters/{cid}/import", {})):
         assert b.post(url, data).status_code == 403, url
+    # ids that are not ids, or too large for the database's integers: not found, never a server error
+    for bad in ("abc", "-1", "0", str(2**63), "1e3"):
+        assert b.client.get(f"/clusters/{bad}").status_code == 404, bad
+        assert b.client.get(f"/clusters/{own}/waves/{bad}").status_code == 404, bad
     # A's wave under B's own cluster id: not found, and never A's data
     assert b.client.get(f"/clusters/{own}/waves/{wid}").status_code == 404
     assert b.post(f"/clusters/{own}/waves/{wid}/links").status_code == 404

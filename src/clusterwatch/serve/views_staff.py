@@ -24,6 +24,7 @@ from clusterwatch.serve.web import (
     client_of,
     redirect,
     render,
+    row_id,
     staff_user,
 )
 
@@ -90,7 +91,7 @@ def _cluster_of(request: Request, ctx: Ctx, conn: sa.Connection) -> sa.Row:
     """The cluster of the path, when the user facilitates it; 403 otherwise (404 would tell which ids exist)."""
     user = _staff(request, ctx, conn)
     try:
-        cluster_id = int(request.path_params["cluster_id"])
+        cluster_id = row_id(request.path_params["cluster_id"])
     except (KeyError, ValueError):
         raise Refused(404, "not_found") from None
     if not store.facilitates(conn, user.id, cluster_id):
@@ -159,7 +160,7 @@ def add_wave(request: Request, ctx: Ctx) -> Response:
 
 def _wave_of(request: Request, conn: sa.Connection, cluster_id: int) -> sa.Row:
     try:
-        wave_id = int(request.path_params["wave_id"])
+        wave_id = row_id(request.path_params["wave_id"])
     except (KeyError, ValueError):
         raise Refused(404, "not_found") from None
     w = store.wave(conn, cluster_id, wave_id)
@@ -274,7 +275,7 @@ def admin(request: Request, ctx: Ctx) -> Response:
                                                f.get("role", "facilitator"))
                     store.audit(conn, user, "create_account", None, store.detail(user_id=uid, role=f.get("role")))
                 elif action in ("activate", "deactivate"):
-                    uid = int(f.get("user_id", "0"))
+                    uid = row_id(f.get("user_id", "0"))
                     if uid == user.id:
                         raise OptionError("you cannot deactivate your own account")
                     conn.execute(db.users.update().where(db.users.c.id == uid).values(active=action == "activate"))
@@ -282,7 +283,7 @@ def admin(request: Request, ctx: Ctx) -> Response:
                         conn.execute(db.sessions.delete().where(db.sessions.c.user_id == uid))
                     store.audit(conn, user, action, None, store.detail(user_id=uid))
                 elif action == "password":
-                    uid = int(f.get("user_id", "0"))
+                    uid = row_id(f.get("user_id", "0"))
                     changed = conn.execute(db.users.update().where(db.users.c.id == uid).values(
                         password_hash=security.hash_password(f.get("password", ""))))
                     if changed.rowcount == 0:
@@ -290,7 +291,7 @@ def admin(request: Request, ctx: Ctx) -> Response:
                     conn.execute(db.sessions.delete().where(db.sessions.c.user_id == uid))
                     store.audit(conn, user, "set_password", None, store.detail(user_id=uid))
                 elif action == "assign":
-                    uid, cid = int(f.get("user_id", "0")), int(f.get("cluster_id", "0"))
+                    uid, cid = row_id(f.get("user_id", "0")), row_id(f.get("cluster_id", "0"))
                     if store.cluster(conn, cid) is None or conn.execute(
                             sa.select(db.users.c.id).where(db.users.c.id == uid)).first() is None:
                         raise OptionError("no such user or cluster")

@@ -184,6 +184,14 @@ def _refusal(request: Request, ctx: Ctx, refused: Refused) -> Response:
                   message=ctx.t(refused.key, **refused.fields))
 
 
+def row_id(value: object) -> int:
+    """A row id from a path or form value; ValueError unless it is an integer the databases can hold (1..2^31-1)."""
+    number = int(str(value))
+    if not 0 < number < 2**31:
+        raise ValueError(f"{number} is not a row id")
+    return number
+
+
 def same_secret(a: str, b: str) -> bool:
     """Constant-time equality of two secrets."""
     return hmac.compare_digest(a.encode(), b.encode())
