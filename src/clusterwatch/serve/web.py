@@ -8,7 +8,6 @@ turn :class:`Refused` into an error page with its status code.
 from __future__ import annotations
 
 import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -190,8 +189,3 @@ def row_id(value: object) -> int:
     if not 0 < number < 2**31:
         raise ValueError(f"{number} is not a row id")
     return number
-
-
-def same_secret(a: str, b: str) -> bool:
-    """Constant-time equality of two secrets."""
-    return hmac.compare_digest(a.encode(), b.encode())
