@@ -46,6 +46,7 @@ bench: install
 	$(BIN)/python bench/bench_candidates.py
 	$(BIN)/python bench/bench_scan_job.py
 	$(BIN)/python bench/bench_scan_text.py
+	$(BIN)/python bench/bench_serve_load.py
 
 clean:
 	rm -rf demo-out .pytest_cache .mypy_cache .ruff_cache
