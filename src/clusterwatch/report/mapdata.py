@@ -1,0 +1,103 @@
+"""What the report maps draw: candidate circles, member firms, H3 cells, with their place names and context."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from clusterwatch.places import place_labels
+from clusterwatch.report.basemap import context_layers, extent_of
+
+__all__ = ["MAX_POINTS", "candidate_cells", "member_firms", "scan_map_payload"]
+
+#: Member firms drawn at most (a sample beyond, the caption says so).
+MAX_POINTS = 6000
+#: H3 resolution of the candidates' cells (8: about 0.7 km² a cell).
+CELL_RESOLUTION = 8
+
+
+def _text(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def member_firms(candidate_firms: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
+    """``candidate_id, firm_id, name, address, city, postcode, lat, lon`` of every candidate's member firm.
+
+    Columns the register lacks are empty; members not in ``firms`` keep their ids with NaN coordinates.
+    """
+    keep = ["firm_id", "name", "address", "city", "postcode", "lat", "lon"]
+    table = firms.reindex(columns=keep).copy()
+    table["firm_id"] = table["firm_id"].astype(str)
+    table = table.drop_duplicates("firm_id")
+    members = candidate_firms[["candidate_id", "firm_id"]].astype({"firm_id": str})
+    return members.merge(table, on="firm_id", how="left")[["candidate_id", *keep]]
+
+
+def candidate_cells(members: pd.DataFrame, resolution: int = CELL_RESOLUTION) -> pd.DataFrame:
+    """``candidate_id, cell, n_firms, lat, lon, boundary`` — the H3 cells holding each candidate's member firms.
+
+    ``boundary`` is the cell's ring as ``[[lon, lat], …]`` (closed, GeoJSON order).
+    """
+    import h3
+
+    ok = members["lat"].notna() & members["lon"].notna()
+    located = members[ok]
+    if located.empty:
+        return pd.DataFrame(columns=["candidate_id", "cell", "n_firms", "lat", "lon", "boundary"])
+    cells = [h3.latlng_to_cell(a, o, resolution) for a, o in zip(located["lat"].astype(float),
+                                                                   located["lon"].astype(float), strict=True)]
+    counted = (pd.DataFrame({"candidate_id": located["candidate_id"].to_numpy(), "cell": cells})
+               .groupby(["candidate_id", "cell"], sort=True).size().rename("n_firms").reset_index())
+    centres = [h3.cell_to_latlng(c) for c in counted["cell"]]
+    counted["lat"] = [c[0] for c in centres]
+    counted["lon"] = [c[1] for c in centres]
+    rings = []
+    for cell in counted["cell"]:
+        ring = [[round(lo, 6), round(la, 6)] for la, lo in h3.cell_to_boundary(cell)]
+        rings.append([*ring, ring[0]])
+    counted["boundary"] = rings
+    return counted
+
+
+def scan_map_payload(candidates: pd.DataFrame, members: pd.DataFrame, firms: pd.DataFrame,
+                     colours: dict[str, str], cells: pd.DataFrame | None = None,
+                     places: list[str] | None = None) -> dict[str, Any]:
+    """The data of the scan report's map (see ``static/map.js`` for its shape)."""
+    places = places if places is not None else place_labels(candidates["lat"], candidates["lon"])
+    circles = []
+    for row, place in zip(candidates.to_dict("records"), places, strict=True):
+        circles.append({"id": _text(row["candidate_id"]), "label": _text(row["label"]),
+                        "status": _text(row["status"]), "colour": colours.get(row["status"], "#333"),
+                        "lat": round(float(row["lat"]), 5), "lon": round(float(row["lon"]), 5),
+                        "radius_km": round(float(row["radius_km"]), 2), "n_firms": int(row["n_firms"]),
+                        "score": None if pd.isna(row["score"]) else round(float(row["score"]), 1),
+                        "place": place, "href": "#" + _text(row["candidate_id"])})
+    status = dict(zip(candidates["candidate_id"].astype(str), candidates["status"].astype(str), strict=True))
+    located = members[members["lat"].notna() & members["lon"].notna()]
+    if len(located) > MAX_POINTS:
+        located = located.sample(MAX_POINTS, random_state=0)
+    points = [[round(float(r.lat), 5), round(float(r.lon), 5), _text(r.name) or _text(r.firm_id),
+               f"{r.candidate_id}", colours.get(status.get(str(r.candidate_id), ""), "#333"),
+               ", ".join(p for p in (_text(r.address), _text(r.city)) if p)]
+              for r in located.itertuples(index=False)]
+    features = []
+    if cells is not None:
+        for r in cells.itertuples(index=False):
+            colour = colours.get(status.get(str(r.candidate_id), ""), "#6a3d9a")
+            features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [r.boundary]},
+                             "properties": {"cell": r.cell, "n": int(r.n_firms), "colour": colour,
+                                            "lines": [f"H3 cell {r.cell}", f"{r.candidate_id}: {r.n_firms} firms"]}})
+    lat = np.concatenate([candidates["lat"].to_numpy(float), located["lat"].to_numpy(float)])
+    lon = np.concatenate([candidates["lon"].to_numpy(float), located["lon"].to_numpy(float)])
+    if not len(lat):
+        lat, lon = firms["lat"].to_numpy(float), firms["lon"].to_numpy(float)
+    extent = extent_of(lat, lon, quantile=0.0 if len(candidates) else 0.005)
+    return {"context": context_layers(extent) if extent else {}, "extent": extent, "circles": circles,
+            "circles_label": "candidates", "points": points, "points_label": "member firms",
+            "cells": {"type": "FeatureCollection", "features": features}, "cells_label": "H3 cells of members",
+            "legend": [[s, c] for s, c in colours.items() if s in set(candidates["status"].astype(str))]}
