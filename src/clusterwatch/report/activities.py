@@ -27,6 +27,7 @@ from clusterwatch.analysis.text import (
     ActivityResult,
 )
 from clusterwatch.analysis.text.activities import EMBEDDING_OUTLIER_BELOW, TREND_MIN_TEXTS
+from clusterwatch.report.csvsafe import write_csv
 
 __all__ = [
     "OUTPUT_FILES",
@@ -165,7 +166,7 @@ def write_activities(result: ActivityResult, out: str | os.PathLike[str], *, tex
     tables = {"activities": result.activities, "broad": result.broad, "periods": result.periods,
               "firms": firm_activities_frame(result, firms), "texts": text_activities_frame(result, texts)}
     for name, table in tables.items():
-        _for_csv(table, result.method).to_csv(paths[name], index=False)
+        write_csv(_for_csv(table, result.method), paths[name])
     paths["html"].write_text(render_activities_html(result, about=about, note=note), encoding="utf-8")
     return paths
 

@@ -40,7 +40,7 @@ def _arcs(name: str) -> tuple[np.ndarray, ...]:
 
 
 def _ring(arcs: tuple[np.ndarray, ...], indices: list[int]) -> np.ndarray:
-    parts = []
+    parts: list[np.ndarray] = []
     for i in indices:
         arc = arcs[i] if i >= 0 else arcs[~i][::-1]  # a negative index is the reversed arc ~i
         parts.append(arc if not parts else arc[1:])  # consecutive arcs share their end point

@@ -13,6 +13,7 @@ import pandas as pd
 from jinja2 import Environment
 
 from clusterwatch.analysis.space import BernoulliScanResult, HotSpotResult
+from clusterwatch.report.csvsafe import write_csv
 
 #: At most this many rows per HTML table; the CSV files hold every row.
 MAX_HTML_ROWS = 2000
@@ -165,7 +166,7 @@ def write_hotspots(result: HotSpotResult, out: Path, *, title: str = "Gi* hot sp
     """Write ``hotspots.csv`` (every cell) and ``hotspots.html`` into ``out`` (created if needed)."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {"cells": out / "hotspots.csv", "html": out / "hotspots.html"}
-    result.to_frame().to_csv(paths["cells"], index=False)
+    write_csv(result.to_frame(), paths["cells"])
     paths["html"].write_text(hotspots_html(result, title=title, notes=notes), encoding="utf-8")
     return paths
 
@@ -233,7 +234,7 @@ def write_scans(results: Mapping[str, BernoulliScanResult], firms: pd.DataFrame,
         chosen["case"] = result.firm_case[inside].to_numpy()
         chosen["cluster"] = membership[inside].to_numpy()
         members.append(chosen)
-    pd.concat(clusters, ignore_index=True).to_csv(paths["clusters"], index=False)
-    pd.concat(members, ignore_index=True).to_csv(paths["firms"], index=False)
+    write_csv(pd.concat(clusters, ignore_index=True), paths["clusters"])
+    write_csv(pd.concat(members, ignore_index=True), paths["firms"])
     paths["html"].write_text(scans_html(results, title=title, notes=notes, summary=summary), encoding="utf-8")
     return paths

@@ -12,6 +12,7 @@ import pandas as pd
 from jinja2 import Environment
 
 from clusterwatch.analysis.space.kd import KdResult
+from clusterwatch.report.csvsafe import write_csv
 
 _WIDTH, _HEIGHT = 720, 340
 _MARGIN = {"left": 72, "right": 16, "top": 14, "bottom": 44}
@@ -185,8 +186,8 @@ def write_kd(results: Mapping[str, KdResult], out: Path, *, title: str = "Kd",
     curves = curves[["activity", *[c for c in curves.columns if c != "activity"]]]
     summary = summary_frame(results)
     paths = {"kd.csv": out / "kd.csv", "kd_summary.csv": out / "kd_summary.csv", "kd.html": out / "kd.html"}
-    curves.to_csv(paths["kd.csv"], index=False)
-    summary.to_csv(paths["kd_summary.csv"], index=False)
+    write_csv(curves, paths["kd.csv"])
+    write_csv(summary, paths["kd_summary.csv"])
     plots = []
     for label, r in results.items():
         where = ranges_text(r.localised)

@@ -17,6 +17,7 @@ from jinja2 import Environment
 
 from clusterwatch.analysis.network import NetworkAnalysis
 from clusterwatch.analysis.network.communities import seeded_igraph
+from clusterwatch.report.csvsafe import write_csv
 
 #: Nodes and ties drawn at most; the CSV files hold all of them.
 MAX_NODES = 1500
@@ -57,7 +58,7 @@ def write_network_tables(out: Path, analysis: NetworkAnalysis) -> dict[str, Path
     paths = {}
     for name, frame in tables.items():
         path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        write_csv(frame, path)
         paths[name] = path
     return paths
 

@@ -11,6 +11,7 @@ import pandas as pd
 from jinja2 import Environment
 
 from clusterwatch.analysis.regional import FLAGS, EntryExit, RegionalAnalysis
+from clusterwatch.report.csvsafe import write_csv
 
 #: At most this many rows per HTML table; the CSV files hold every row.
 MAX_HTML_ROWS = 3000
@@ -232,17 +233,17 @@ def write_regions(analysis: RegionalAnalysis, out: Path, *, top: int = 3, entry:
         "industries": out / "industries.csv",
         "proximity": out / "proximity.csv",
     }
-    analysis.to_frame().to_csv(paths["regions"], index=False)
-    analysis.strongest(top).to_csv(paths["strongest"], index=False)
-    analysis.specialisation.regions.to_csv(paths["specialisation"], index=False)
+    write_csv(analysis.to_frame(), paths["regions"])
+    write_csv(analysis.strongest(top), paths["strongest"])
+    write_csv(analysis.specialisation.regions, paths["specialisation"])
     industries = (analysis.table.industries
                   .merge(analysis.specialisation.industries, on="industry", how="left")
                   .merge(analysis.flags.thresholds, on="industry", how="left"))
-    industries.to_csv(paths["industries"], index=False)
-    analysis.relatedness.proximity.to_csv(paths["proximity"], index_label="industry")
+    write_csv(industries, paths["industries"])
+    write_csv(analysis.relatedness.proximity, paths["proximity"], index=True, index_label="industry")
     if entry is not None:
         paths["entry_exit"] = out / "entry_exit.csv"
-        entry.to_frame().to_csv(paths["entry_exit"], index=False)
+        write_csv(entry.to_frame(), paths["entry_exit"])
     paths["html"] = out / "regions.html"
     paths["html"].write_text(regions_html(analysis, top=top, entry=entry, title=title), encoding="utf-8")
     return paths

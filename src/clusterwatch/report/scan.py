@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
 from markupsafe import Markup
 
 from clusterwatch.candidates import CandidateResult
