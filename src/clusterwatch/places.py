@@ -113,13 +113,18 @@ def _tree(countries: tuple[str, ...]) -> object:
     return cKDTree(_unit_vectors(table["lat"].to_numpy(dtype=float), table["lon"].to_numpy(dtype=float)))
 
 
-def nearest_places(lat: npt.ArrayLike, lon: npt.ArrayLike, *, max_km: float = 50.0) -> pd.DataFrame:
+def nearest_places(lat: npt.ArrayLike, lon: npt.ArrayLike, *, country: npt.ArrayLike | str | None = None,
+                   max_km: float = 50.0) -> pd.DataFrame:
     """The nearest place of every coordinate: ``place, county, region, country, distance_km``.
 
     Parameters
     ----------
     lat, lon
         WGS84 degrees, same length; NaN allowed.
+    country
+        ISO code of each coordinate (or one for all), where known: the match is then taken from that country's
+        gazetteer only, so a firm in Langley, BC is not named after the nearest US town across the border; a
+        country without a gazetteer gets no names. ``None`` or empty codes: the nearest of all.
     max_km
         No names (empty strings) where the nearest postal centroid is farther than this (at sea, or in a country
         without a gazetteer); ``distance_km`` is still given.
@@ -130,6 +135,11 @@ def nearest_places(lat: npt.ArrayLike, lon: npt.ArrayLike, *, max_km: float = 50
         One row per input coordinate, in input order (a fresh ``RangeIndex``); ``distance_km`` NaN and names empty
         where the coordinate is missing.
 
+    Raises
+    ------
+    ValueError
+        When ``lat``, ``lon`` (and ``country``) differ in length.
+
     Examples
     --------
     >>> nearest_places([47.6062, float("nan")], [-122.3321])["place"].tolist()
@@ -139,25 +149,35 @@ def nearest_places(lat: npt.ArrayLike, lon: npt.ArrayLike, *, max_km: float = 50
     lo = np.asarray(lon, dtype=float).ravel()
     if la.shape != lo.shape:
         raise ValueError(f"lat and lon differ in length: {la.size} and {lo.size}")
+    if country is None:
+        codes = np.full(la.size, "", dtype=object)
+    elif isinstance(country, str):
+        codes = np.full(la.size, country.upper(), dtype=object)
+    else:
+        codes = pd.Series(np.asarray(country, dtype=object).ravel()).fillna("").astype(str).str.upper().to_numpy()
+        if codes.size != la.size:
+            raise ValueError(f"country has {codes.size} codes for {la.size} coordinates")
     out = pd.DataFrame({"place": "", "county": "", "region": "", "country": "", "distance_km": np.nan},
                        index=pd.RangeIndex(la.size))
     ok = np.isfinite(la) & np.isfinite(lo)
-    countries = _countries_near(la, lo)
-    if not ok.any() or not countries:
-        return out
-    table = gazetteer(countries)
-    chord, idx = _tree(countries).query(_unit_vectors(la[ok], lo[ok]), k=1)  # type: ignore[attr-defined]
-    km = 2 * _EARTH_KM * np.arcsin(np.clip(chord / 2, 0, 1))  # chord of the unit sphere -> great circle
-    rows = np.flatnonzero(ok)
-    out.loc[rows, "distance_km"] = km
-    near = km <= max_km
-    picked = table.iloc[idx[near]]
-    for column in ("place", "county", "region", "country"):
-        out.loc[rows[near], column] = picked[column].to_numpy()
+    known = set(_GEONAMES) | {"US"}
+    for code in pd.unique(codes[ok]):
+        rows = np.flatnonzero(ok & (codes == code))
+        countries = _countries_near(la[rows], lo[rows]) if code == "" else ((code,) if code in known else ())
+        if not countries:
+            continue
+        table = gazetteer(countries)
+        chord, idx = _tree(countries).query(_unit_vectors(la[rows], lo[rows]), k=1)  # type: ignore[attr-defined]
+        km = 2 * _EARTH_KM * np.arcsin(np.clip(chord / 2, 0, 1))  # chord of the unit sphere -> great circle
+        out.loc[rows, "distance_km"] = km
+        near = km <= max_km
+        picked = table.iloc[idx[near]]
+        for column in ("place", "county", "region", "country"):
+            out.loc[rows[near], column] = picked[column].to_numpy()
     return out
 
 
-def nearest_place(lat: float, lon: float, *, max_km: float = 50.0) -> Place:
+def nearest_place(lat: float, lon: float, *, country: str | None = None, max_km: float = 50.0) -> Place:
     """The nearest place of one coordinate (see :func:`nearest_places`).
 
     Examples
@@ -165,7 +185,7 @@ def nearest_place(lat: float, lon: float, *, max_km: float = 50.0) -> Place:
     >>> nearest_place(59.91, 10.75).country
     'NO'
     """
-    row = nearest_places([lat], [lon], max_km=max_km).iloc[0]
+    row = nearest_places([lat], [lon], country=country, max_km=max_km).iloc[0]
     return Place(str(row["place"]), str(row["county"]), str(row["region"]), str(row["country"]),
                  float(row["distance_km"]))
 
@@ -184,9 +204,10 @@ def place_label(place: str, county: str = "", region: str = "", country: str = "
     return ", ".join(parts)
 
 
-def place_labels(lat: npt.ArrayLike, lon: npt.ArrayLike, *, max_km: float = 50.0) -> list[str]:
+def place_labels(lat: npt.ArrayLike, lon: npt.ArrayLike, *, country: npt.ArrayLike | str | None = None,
+                 max_km: float = 50.0) -> list[str]:
     """:func:`place_label` of :func:`nearest_places` for every coordinate."""
-    frame = nearest_places(lat, lon, max_km=max_km)
+    frame = nearest_places(lat, lon, country=country, max_km=max_km)
     return [place_label(*r) for r in frame[["place", "county", "region", "country"]].itertuples(index=False)]
 
 

@@ -4,7 +4,8 @@ A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return i
 LibreOffice and Google Sheets; a firm called ``=HYPERLINK("http://evil", "click")`` would become a live link.
 Following the OWASP rule, such text cells get a leading apostrophe (``'=HYPERLINK…``), which spreadsheets show as
 text. Numbers stay numbers: numeric columns are untouched, and a text cell that is a plain number (``-3.5``) is
-left as it is, since no spreadsheet evaluates it as more than that number.
+left as it is, since no spreadsheet evaluates it as more than that number. Carriage returns inside text become
+line feeds: pandas does not quote a field for a lone CR, and readers then split the row there.
 
 References
 ----------
@@ -41,13 +42,17 @@ def neutralise_cell(value: Any) -> Any:
     return value
 
 
+def _one_line_ending(value: Any) -> Any:
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` whose text cells (and text column names) are safe for spreadsheets."""
     out = frame.copy()
     for column in out.columns:
         series = out[column]
         if series.dtype == object or isinstance(series.dtype, (pd.StringDtype, pd.CategoricalDtype)):
-            out[column] = series.astype(object).map(neutralise_cell)
+            out[column] = series.astype(object).map(neutralise_cell).map(_one_line_ending)
     out.columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]
     if out.index.dtype == object:
         out.index = out.index.map(neutralise_cell)

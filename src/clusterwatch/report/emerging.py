@@ -12,9 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from clusterwatch.analysis.geometry import local_xy_km
 from clusterwatch.analysis.time import CATEGORIES, EmergingHotSpots, SpaceTimeScan
+from clusterwatch.report.render import render_page
 
 #: Fill colour of each category: reds for hot spots (darker = more established), blues for cold spots.
 COLOURS: dict[str, str] = {
@@ -229,8 +231,7 @@ def render_emerging_html(hot_spots: EmergingHotSpots, scan: SpaceTimeScan | None
         shown = patterned[["cell", "category", "entries", "final_entries", "hot_periods", "trend", "final_z"]]
         sections.append(_table(shown.head(200), {"entries", "final_entries", "hot_periods", "final_z"}))
     body = "\n".join(sections)
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_esc(heading)}</title>'
-            f"<style>{_STYLE}</style></head><body>\n{body}\n</body></html>\n")
+    return render_page("emerging.html.j2", title=heading, style=Markup(_STYLE), body=Markup(body))
 
 
 def write_emerging_html(path: str | os.PathLike[str], hot_spots: EmergingHotSpots,

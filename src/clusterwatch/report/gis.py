@@ -31,9 +31,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from clusterwatch.places import nearest_places, place_labels
+from clusterwatch.places import nearest_places
 from clusterwatch.report.csvsafe import write_csv
-from clusterwatch.report.mapdata import CELL_RESOLUTION, candidate_cells, member_firms
+from clusterwatch.report.mapdata import CELL_RESOLUTION, candidate_cells, candidate_places, member_firms
 from clusterwatch.report.scan import candidates_geojson, circle_ring
 
 if TYPE_CHECKING:
@@ -102,6 +102,11 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _modal_country(members: pd.DataFrame, candidate_id: str) -> str:
+    codes = members.loc[members["candidate_id"].astype(str) == candidate_id, "country"].dropna().astype(str)
+    return str(codes.value_counts().index[0]) if len(codes) else ""
+
+
 def candidate_layers(found: CandidateResult, firms: pd.DataFrame) -> dict[str, tuple[pd.DataFrame, list[Geometry]]]:
     """The three layers as (attribute table, geometries): ``circles``, ``member_firms``, ``cells``.
 
@@ -114,20 +119,23 @@ def candidate_layers(found: CandidateResult, firms: pd.DataFrame) -> dict[str, t
         the register lacks are left empty).
     """
     cand = found.candidates.reset_index(drop=True)
-    names = nearest_places(cand["lat"], cand["lon"])
+    members = member_firms(found.candidate_firms, firms)
+    named = candidate_places(cand, members)
     circles = cand.copy()
-    circles["place_label"] = place_labels(cand["lat"], cand["lon"]) if len(cand) else []
-    for column in ("place", "county", "region", "country"):
-        circles[column] = names[column].to_numpy()
+    circles["place"] = named["place"].to_numpy()  # where most member firms are
+    circles["member_places"] = named["places"].to_numpy()
     circle_geoms: list[Geometry] = [("Polygon", [circle_ring(r.lat, r.lon, r.radius_km)])
                                     for r in cand.itertuples(index=False)]
-    members = member_firms(found.candidate_firms, firms)
     located = members[members["lat"].notna() & members["lon"].notna()].reset_index(drop=True)
-    member_names = nearest_places(located["lat"], located["lon"])
-    located = pd.concat([located, member_names[["place", "county", "region", "country"]]], axis=1)
+    member_names = nearest_places(located["lat"], located["lon"], country=located["country"].to_numpy())
+    located = pd.concat([located.drop(columns=["country"]), member_names[["place", "county", "region", "country"]]],
+                        axis=1)
     firm_geoms: list[Geometry] = [("Point", (r.lon, r.lat)) for r in located.itertuples(index=False)]
     cells = candidate_cells(members)
-    cell_names = nearest_places(cells["lat"].astype(float), cells["lon"].astype(float))
+    cell_country = dict(zip(named["candidate_id"], [_modal_country(members, c) for c in named["candidate_id"]],
+                            strict=True))
+    cell_names = nearest_places(cells["lat"].astype(float), cells["lon"].astype(float),
+                                country=[cell_country.get(str(c), "") for c in cells["candidate_id"]])
     cell_table = pd.concat([cells.drop(columns=["boundary"]).reset_index(drop=True),
                             cell_names[["place", "county", "region", "country"]]], axis=1)
     cell_table.insert(2, "resolution", CELL_RESOLUTION)
@@ -280,7 +288,8 @@ def write_candidate_outputs(found: CandidateResult, firms: pd.DataFrame,
     members, _ = layers["member_firms"]
     everyone = member_firms(found.candidate_firms, firms)
     unlocated = everyone[everyone["lat"].isna() | everyone["lon"].isna()]  # kept in the CSV, not in GIS layers
-    table = pd.concat([members, unlocated], ignore_index=True).reindex(columns=CANDIDATE_FIRM_COLUMNS)
+    table = pd.concat([members, unlocated.drop(columns=["country"])], ignore_index=True).reindex(
+        columns=CANDIDATE_FIRM_COLUMNS)
     order = {cid: i for i, cid in enumerate(found.candidates["candidate_id"].astype(str))}
     table = table.sort_values(["candidate_id", "firm_id"], key=lambda s: s.map(order) if s.name == "candidate_id"
                               else s, kind="stable")

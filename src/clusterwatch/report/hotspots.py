@@ -10,10 +10,10 @@ from pathlib import Path
 import h3
 import numpy as np
 import pandas as pd
-from jinja2 import Environment
 
 from clusterwatch.analysis.space import BernoulliScanResult, HotSpotResult
 from clusterwatch.report.csvsafe import write_csv
+from clusterwatch.report.render import render_page
 
 #: At most this many rows per HTML table; the CSV files hold every row.
 MAX_HTML_ROWS = 2000
@@ -23,37 +23,6 @@ MAX_MAP_CELLS = 20_000
 _HOT = ("#fee5d9", "#fcae91", "#fb6a4a", "#cb181d")
 _COLD = ("#eff3ff", "#bdd7e7", "#6baed6", "#2171b5")
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em;color:#222;max-width:1200px}
-h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
-th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}
-th{background:#f4f4f4;cursor:pointer;position:sticky;top:0}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.note{color:#555;font-size:.9em}
-svg{border:1px solid #ddd;background:#fcfcfc}
-</style></head><body>
-<h1>{{ title }}</h1>
-<ul class="note">{% for line in notes %}<li>{{ line }}</li>{% endfor %}</ul>
-{% for section in sections %}
-<h2>{{ section.title }}</h2>
-{% if section.note %}<p class="note">{{ section.note }}</p>{% endif %}
-{% if section.svg %}{{ section.svg | safe }}{% endif %}
-{% if section.table %}{{ section.table | safe }}{% endif %}
-{% endfor %}
-<script>
-document.querySelectorAll("th").forEach(function(th){th.addEventListener("click",function(){
- var table=th.closest("table"),body=table.tBodies[0],i=Array.prototype.indexOf.call(th.parentNode.children,th);
- var asc=th.dataset.asc!=="1";th.dataset.asc=asc?"1":"0";
- var rows=Array.prototype.slice.call(body.rows);
- rows.sort(function(a,b){var x=a.cells[i].textContent,y=b.cells[i].textContent;
-  var nx=parseFloat(x),ny=parseFloat(y);var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);return asc?c:-c;});
- rows.forEach(function(r){body.appendChild(r);});});});
-</script>
-</body></html>
-"""
 
 
 def _html_table(frame: pd.DataFrame, max_rows: int = MAX_HTML_ROWS) -> str:
@@ -157,7 +126,7 @@ def hotspots_html(result: HotSpotResult, *, title: str, notes: Sequence[str] = (
         {"title": f"Significant cells ({len(significant):,})", "note": "Sorted by z; every cell is in hotspots.csv.",
          "svg": None, "table": _html_table(significant)},
     ]
-    return Environment(autoescape=True).from_string(_TEMPLATE).render(
+    return render_page("hotspots.html.j2",
         title=title, notes=[summary, *notes], sections=sections)
 
 
@@ -210,7 +179,7 @@ def scans_html(results: Mapping[str, BernoulliScanResult], *, title: str, notes:
                   f"otherwise; dark red dots are sites with cases. Radius in {unit}.")
         sections.append({"title": label, "note": note, "svg": scan_map(result),
                          "table": _html_table(result.clusters)})
-    return Environment(autoescape=True).from_string(_TEMPLATE).render(title=title, notes=list(notes),
+    return render_page("hotspots.html.j2", title=title, notes=list(notes),
                                                                        sections=sections)
 
 

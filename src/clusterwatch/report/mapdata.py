@@ -8,13 +8,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clusterwatch.places import place_labels
+from clusterwatch.places import nearest_places, place_label, place_labels
 from clusterwatch.report.basemap import context_layers, extent_of
 
-__all__ = ["MAX_POINTS", "candidate_cells", "member_firms", "scan_map_payload"]
+__all__ = ["MAX_POINTS", "candidate_cells", "candidate_places", "member_firms", "scan_map_payload"]
 
 #: Member firms drawn at most (a sample beyond, the caption says so).
 MAX_POINTS = 6000
+#: Beyond this many member firms, their layer starts switched off (the candidates stay readable).
+MAX_SHOWN_POINTS = 1500
 #: H3 resolution of the candidates' cells (8: about 0.7 km² a cell).
 CELL_RESOLUTION = 8
 
@@ -26,16 +28,52 @@ def _text(value: Any) -> str:
 
 
 def member_firms(candidate_firms: pd.DataFrame, firms: pd.DataFrame) -> pd.DataFrame:
-    """``candidate_id, firm_id, name, address, city, postcode, lat, lon`` of every candidate's member firm.
+    """``candidate_id, firm_id, name, address, city, postcode, country, lat, lon`` of every candidate's member firm.
 
     Columns the register lacks are empty; members not in ``firms`` keep their ids with NaN coordinates.
     """
-    keep = ["firm_id", "name", "address", "city", "postcode", "lat", "lon"]
+    keep = ["firm_id", "name", "address", "city", "postcode", "country", "lat", "lon"]
     table = firms.reindex(columns=keep).copy()
     table["firm_id"] = table["firm_id"].astype(str)
     table = table.drop_duplicates("firm_id")
     members = candidate_firms[["candidate_id", "firm_id"]].astype({"firm_id": str})
     return members.merge(table, on="firm_id", how="left")[["candidate_id", *keep]]
+
+
+def candidate_places(candidates: pd.DataFrame, members: pd.DataFrame, *, top: int = 3) -> pd.DataFrame:
+    """Where each candidate is, in names: ``candidate_id, place, places``.
+
+    ``place`` is the place (with county and state) where most of the candidate's member firms are — "Dalton,
+    Whitfield County, GA" for a carpet cluster whose circle is centred between towns; a candidate without located
+    members gets its centre's nearest place. ``places`` lists the ``top`` commonest places with their firm counts.
+    """
+    ids = candidates["candidate_id"].astype(str).tolist()
+    located = members[members["lat"].notna() & members["lon"].notna()]
+    # the centre is named within the country most of the members are in
+    modal = (located.dropna(subset=["country"]).groupby("candidate_id")["country"]
+             .agg(lambda s: s.astype(str).value_counts().index[0]) if len(located) else pd.Series(dtype=object))
+    centre_country = [modal.get(cid, "") for cid in ids]
+    centre = (place_labels(candidates["lat"], candidates["lon"], country=centre_country) if len(candidates)
+              else [])
+    names = nearest_places(located["lat"].astype(float), located["lon"].astype(float),
+                           country=located["country"].to_numpy())
+    labels = pd.Series([place_label(*r) for r in names[["place", "county", "region", "country"]].itertuples(
+        index=False)], index=located.index, dtype=object)
+    towns = names["place"].where(names["place"] != "", "unnamed").to_numpy()
+    table = pd.DataFrame({"candidate_id": located["candidate_id"].astype(str).to_numpy(),
+                          "label": labels.to_numpy(), "town": towns})
+    rows = []
+    for cid, fallback in zip(ids, centre, strict=True):
+        mine = table[(table["candidate_id"] == cid) & (table["label"] != "")]
+        if mine.empty:
+            rows.append((cid, fallback, ""))
+            continue
+        counts = mine.groupby("label", sort=True).size().sort_values(ascending=False, kind="stable")
+        towns_count = mine.groupby("town", sort=True).size().sort_values(ascending=False, kind="stable")
+        listed = ", ".join(f"{t} {n}" for t, n in towns_count.head(top).items())
+        more = len(towns_count) - top
+        rows.append((cid, str(counts.index[0]), listed + (f" and {more} more" if more > 0 else "")))
+    return pd.DataFrame(rows, columns=["candidate_id", "place", "places"])
 
 
 def candidate_cells(members: pd.DataFrame, resolution: int = CELL_RESOLUTION) -> pd.DataFrame:
@@ -99,5 +137,6 @@ def scan_map_payload(candidates: pd.DataFrame, members: pd.DataFrame, firms: pd.
     extent = extent_of(lat, lon, quantile=0.0 if len(candidates) else 0.005)
     return {"context": context_layers(extent) if extent else {}, "extent": extent, "circles": circles,
             "circles_label": "candidates", "points": points, "points_label": "member firms",
+            "points_hidden": len(points) > MAX_SHOWN_POINTS,
             "cells": {"type": "FeatureCollection", "features": features}, "cells_label": "H3 cells of members",
             "legend": [[s, c] for s, c in colours.items() if s in set(candidates["status"].astype(str))]}

@@ -8,51 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment
 
 from clusterwatch.analysis.regional import FLAGS, EntryExit, RegionalAnalysis
 from clusterwatch.report.csvsafe import write_csv
+from clusterwatch.report.render import render_page
 
 #: At most this many rows per HTML table; the CSV files hold every row.
 MAX_HTML_ROWS = 3000
 
 _PALETTE = ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em;color:#222;max-width:1200px}
-h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
-th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}
-th{background:#f4f4f4;cursor:pointer;position:sticky;top:0}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.note{color:#555;font-size:.9em}.flag{color:#045a8d;font-weight:600}
-svg{border:1px solid #ddd;background:#fcfcfc}
-</style></head><body>
-<h1>{{ title }}</h1>
-<p>{{ provenance }}</p>
-<ul class="note">{% for line in notes %}<li>{{ line }}</li>{% endfor %}</ul>
-{% if map_svg %}<h2>Map</h2>
-<p class="note">{{ map_caption }}</p>
-{{ map_svg | safe }}{% endif %}
-{% for section in sections %}
-<h2>{{ section.title }}</h2>
-{% if section.note %}<p class="note">{{ section.note }}</p>{% endif %}
-{{ section.table | safe }}
-{% endfor %}
-<script>
-document.querySelectorAll("th").forEach(function(th){th.addEventListener("click",function(){
- var table=th.closest("table"),body=table.tBodies[0],i=Array.prototype.indexOf.call(th.parentNode.children,th);
- var asc=th.dataset.asc!=="1";th.dataset.asc=asc?"1":"0";
- var rows=Array.prototype.slice.call(body.rows);
- rows.sort(function(a,b){var x=a.cells[i].dataset.v||a.cells[i].textContent,
-  y=b.cells[i].dataset.v||b.cells[i].textContent;
-  var nx=parseFloat(x),ny=parseFloat(y);var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);return asc?c:-c;});
- rows.forEach(function(r){body.appendChild(r);});});});
-</script>
-</body></html>
-"""
 
 
 def _cell(value: object) -> str:
@@ -217,7 +182,7 @@ def regions_html(analysis: RegionalAnalysis, *, top: int = 3, entry: EntryExit |
     caption = ("Colour: number of strong clusters (US Cluster Mapping) per region; "
                + ("H3 cells." if bool(table.regions["h3"].all()) else "circle area: the region's total "
                   f"{analysis.measure}, placed at the mean of its firms' coordinates."))
-    return Environment(autoescape=True).from_string(_TEMPLATE).render(
+    return render_page("regions.html.j2",
         title=title or f"Regional clusters: {p.source}", provenance=p.describe(), notes=notes, map_svg=svg,
         map_caption=caption, sections=sections)
 

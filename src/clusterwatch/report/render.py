@@ -76,7 +76,7 @@ def environment() -> jinja2.Environment:
     """The shared environment: package templates, autoescape, filters ``fmt`` and ``script_json``."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("clusterwatch.report", "templates"),
                              autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                             undefined=jinja2.StrictUndefined)
+                             undefined=jinja2.Undefined)
     env.filters["fmt"] = _fmt
     env.filters["script_json"] = json_for_script
     env.globals["static_css"] = lambda name: Markup(static_text(name))

@@ -17,8 +17,13 @@ import pandas as pd
 from markupsafe import Markup
 
 from clusterwatch.candidates import CandidateResult
-from clusterwatch.places import place_labels
-from clusterwatch.report.mapdata import CELL_RESOLUTION, candidate_cells, member_firms, scan_map_payload
+from clusterwatch.report.mapdata import (
+    CELL_RESOLUTION,
+    candidate_cells,
+    candidate_places,
+    member_firms,
+    scan_map_payload,
+)
 from clusterwatch.report.render import render_page
 
 __all__ = ["STATUS_COLOURS", "candidates_geojson", "render_scan_html", "write_scan_html"]
@@ -117,7 +122,8 @@ def _cell(key: str, value: object) -> str:
     return str(value)
 
 
-def _card(row: dict[str, Any], found: CandidateResult, place: str, members: pd.DataFrame) -> dict[str, Any]:
+def _card(row: dict[str, Any], found: CandidateResult, place: str, members: pd.DataFrame,
+          spread: str = "") -> dict[str, Any]:
     cid = row["candidate_id"]
     examples = found.examples[found.examples["candidate_id"] == cid]
     where = members[members["candidate_id"] == cid].drop_duplicates("firm_id").set_index("firm_id")
@@ -140,6 +146,7 @@ def _card(row: dict[str, Any], found: CandidateResult, place: str, members: pd.D
         ("firms", f"{int(row['n_firms'])} of {int(row['n_area'])} in its circles (expected "
                   f"{_fmt(row['expected'], '.1f')})"),
         ("place", place or "—"),
+        ("member firms in", spread or "—"),
         ("relative risk", _fmt(row["relative_risk"], ".1f")),
         ("p / q", f"{_fmt(row['p_value'], '.3f')} / {_fmt(row['q_value'], '.3f')}"),
         ("centre, radius", f"{_fmt(row['lat'], '.4f')}, {_fmt(row['lon'], '.4f')}; {_fmt(row['radius_km'], '.1f')} km"),
@@ -167,8 +174,9 @@ def render_scan_html(found: CandidateResult, firms: pd.DataFrame, *, sources: pd
                      rejected: pd.DataFrame | None = None, versions: dict[str, str] | None = None) -> str:
     """The report as one HTML string (see :func:`write_scan_html`)."""
     cand = found.candidates
-    places = place_labels(cand["lat"], cand["lon"]) if len(cand) else []
     members = member_firms(found.candidate_firms, firms)
+    named = candidate_places(cand, members)
+    places = named["place"].tolist()
     cells = candidate_cells(members)
     rows = []
     for row, place in zip(cand.to_dict("records"), places, strict=True):
@@ -187,7 +195,8 @@ def render_scan_html(found: CandidateResult, firms: pd.DataFrame, *, sources: pd
         seed=found.seed, rows=rows, columns=_TABLE_COLUMNS, statuses=list(STATUS_COLOURS),
         summary=", ".join(f"{n} {s}" for s, n in status_counts.items()) or "none", notes=list(found.notes),
         n_failures=len(found.failures), map_data=map_data, caption=caption,
-        cards=[_card(r, found, pl, members) for r, pl in zip(cand.to_dict("records"), places, strict=True)],
+        cards=[_card(r, found, pl, members, spread) for r, pl, spread in zip(
+            cand.to_dict("records"), places, named["places"], strict=True)],
         sources=sources, rejected=rejected, failures=found.failures, versions=versions or {})
 
 

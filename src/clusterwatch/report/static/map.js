@@ -68,7 +68,11 @@
     }
     var frame = null;
     if (d.circles && d.circles.length) {
-      var areas = L.layerGroup(), centres = L.markerClusterGroup({maxClusterRadius: 36, showCoverageOnHover: false});
+      var areas = L.layerGroup(), centres = L.markerClusterGroup({maxClusterRadius: 36, showCoverageOnHover: false,
+        iconCreateFunction: function (cluster) {
+          var box = el("div", cluster.getChildCount() + " cand.", "cw-cand");
+          box.style.cssText = "background:#333;width:46px";
+          return L.divIcon({html: box.outerHTML, className: "", iconSize: [46, 18]}); }});
       d.circles.forEach(function (c) {
         var lines = [c.id + " " + (c.label || ""), c.place, c.status + (c.score !== null ? ", score " + c.score : ""),
                      c.n_firms + " firms within " + c.radius_km + " km"];
@@ -86,7 +90,12 @@
       overlays[(d.circles_label || "candidates") + " (labels)"] = centres.addTo(map);
     }
     if (d.points && d.points.length) {
-      var pts = L.markerClusterGroup({maxClusterRadius: 40, disableClusteringAtZoom: 15, chunkedLoading: true});
+      var pts = L.markerClusterGroup({maxClusterRadius: 40, disableClusteringAtZoom: 15, chunkedLoading: true,
+        showCoverageOnHover: false, iconCreateFunction: function (cluster) {
+          var n = cluster.getChildCount(), size = Math.round(16 + 5 * Math.log10(n + 1) * 2);
+          var box = el("div", n, "cw-count");
+          box.style.cssText = "width:" + size + "px;height:" + size + "px;line-height:" + size + "px";
+          return L.divIcon({html: box.outerHTML, className: "", iconSize: [size, size]}); }});
       d.points.forEach(function (p) {
         var icon = L.divIcon({className: "", html: "", iconSize: [8, 8]});
         var m = L.marker([p[0], p[1]], {icon: icon});
@@ -96,7 +105,7 @@
         m.bindPopup(card([p[2], p[3], p[5]]));
         pts.addLayer(m);
       });
-      overlays[d.points_label || "firms"] = pts.addTo(map);
+      overlays[d.points_label || "firms"] = d.points_hidden ? pts : pts.addTo(map);
     }
     var labels = L.layerGroup().addTo(map);
     overlays["place names"] = labels;
