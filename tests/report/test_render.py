@@ -75,8 +75,13 @@ def test_scan_page_names_places_and_states_the_run(langley_scan: tuple[object, p
 
     found, firms = langley_scan
     page = render_scan_html(found, firms)  # type: ignore[arg-type]
-    assert "Langley" in page  # places named on cards and in the table (Langley, BC is not in the gazetteer:
-    # the names are those of the nearest US ZIP places unless within 50 km nothing is found)
+    cards = re.findall(r'<p class="place">(.*?)</p>', page)
+    assert len(cards) == len(found.candidates)  # type: ignore[attr-defined]
+    # Langley, BC: no Canadian gazetteer, so the register's own city, never the US town across the border
+    cities = set(firms["city"].dropna().astype(str).str.title())
+    assert all(card.endswith(", CA") and card.removesuffix(", CA") in cities for card in cards), cards
+    outside_map = re.sub(r'<script type="application/json" id="map-data">.*?</script>', "", page, flags=re.S)
+    assert "Blaine" not in outside_map and "Whatcom" not in outside_map  # (the map labels Blaine, WA where it is)
     assert "shuffling which firms belong to the activity (99 times)" in " ".join(page.lower().split())
     assert "999" not in page.split("Methods, in plain language")[1]
     assert "at least 10 firms to be tested" in " ".join(page.split())

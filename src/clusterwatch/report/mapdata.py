@@ -62,11 +62,20 @@ def candidate_places(candidates: pd.DataFrame, members: pd.DataFrame, *, top: in
     towns = names["place"].where(names["place"] != "", "unnamed").to_numpy()
     table = pd.DataFrame({"candidate_id": located["candidate_id"].astype(str).to_numpy(),
                           "label": labels.to_numpy(), "town": towns})
+    cities = members.dropna(subset=["city"])
+    cities = cities[cities["city"].astype(str).str.strip() != ""]
     rows = []
     for cid, fallback in zip(ids, centre, strict=True):
         mine = table[(table["candidate_id"] == cid) & (table["label"] != "")]
-        if mine.empty:
-            rows.append((cid, fallback, ""))
+        if mine.empty:  # no gazetteer here (Canada ...): the city the register gives most of its firms
+            theirs = cities.loc[cities["candidate_id"].astype(str) == cid, "city"].astype(str).str.title()
+            if len(theirs):
+                counts = theirs.value_counts()
+                code = modal.get(cid, "")
+                listed = ", ".join(f"{t} {n}" for t, n in counts.head(top).items())
+                rows.append((cid, str(counts.index[0]) + (f", {code}" if code and code != "US" else ""), listed))
+            else:
+                rows.append((cid, fallback, ""))
             continue
         counts = mine.groupby("label", sort=True).size().sort_values(ascending=False, kind="stable")
         towns_count = mine.groupby("town", sort=True).size().sort_values(ascending=False, kind="stable")
