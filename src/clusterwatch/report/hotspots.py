@@ -13,6 +13,7 @@ import pandas as pd
 
 from clusterwatch.analysis.space import BernoulliScanResult, HotSpotResult
 from clusterwatch.report.csvsafe import write_csv
+from clusterwatch.report.mapdata import cells_map_payload, map_html
 from clusterwatch.report.render import render_page
 
 #: At most this many rows per HTML table; the CSV files hold every row.
@@ -120,14 +121,29 @@ def hotspots_html(result: HotSpotResult, *, title: str, notes: Sequence[str] = (
                f"{result.permutations:,} permutations, seed {result.seed}).")
     significant = cells[cells["significant"]].sort_values("z", ascending=False)
     sections = [
+        {"title": "Map with places", "note": "Pan, zoom and click a cell; boundaries and place names offline.",
+         "svg": _interactive_map(result), "table": None},
         {"title": "Map", "note": "Hot cells red, cold cells blue (darker: larger |z|); grey cells are not "
                                  "significant (lighter grey: no firm of the activity).",
          "svg": hotspot_map(result), "table": None},
         {"title": f"Significant cells ({len(significant):,})", "note": "Sorted by z; every cell is in hotspots.csv.",
          "svg": None, "table": _html_table(significant)},
     ]
-    return render_page("hotspots.html.j2",
-        title=title, notes=[summary, *notes], sections=sections)
+    return render_page("hotspots.html.j2", title=title, notes=[summary, *notes], sections=sections, with_map=True)
+
+
+def _interactive_map(result: HotSpotResult) -> str:
+    cells = result.cells
+    if "cell" not in cells.columns or cells.empty:
+        return ""
+    colours = [(_shade(z, _HOT) if label == "hot" else _shade(z, _COLD) if label == "cold"
+                else ("#bdbdbd" if count else "#e0e0e0"))
+               for label, z, count in cells[["hot_spot", "z", "count"]].itertuples(index=False)]
+    lines = [[f"{label}: z {z:.2f}", f"{count} of {firms} firms"]
+             for label, z, count, firms in cells[["hot_spot", "z", "count", "firms"]].itertuples(index=False)]
+    payload = cells_map_payload(cells["cell"].astype(str).tolist(), colours, lines, label="cells (Gi*)",
+                                legend=[("hot", _HOT[-1]), ("cold", _COLD[-1]), ("not significant", "#bdbdbd")])
+    return map_html("hotspots-map", payload)
 
 
 def write_hotspots(result: HotSpotResult, out: Path, *, title: str = "Gi* hot spots",

@@ -11,7 +11,8 @@ import pandas as pd
 from clusterwatch.places import nearest_places, place_label, place_labels
 from clusterwatch.report.basemap import context_layers, extent_of
 
-__all__ = ["MAX_POINTS", "candidate_cells", "candidate_places", "member_firms", "scan_map_payload"]
+__all__ = ["MAX_POINTS", "candidate_cells", "candidate_places", "cells_map_payload", "map_html", "member_firms",
+           "scan_map_payload"]
 
 #: Member firms drawn at most (a sample beyond, the caption says so).
 MAX_POINTS = 6000
@@ -149,3 +150,34 @@ def scan_map_payload(candidates: pd.DataFrame, members: pd.DataFrame, firms: pd.
             "points_hidden": len(points) > MAX_SHOWN_POINTS,
             "cells": {"type": "FeatureCollection", "features": features}, "cells_label": "H3 cells of members",
             "legend": [[s, c] for s, c in colours.items() if s in set(candidates["status"].astype(str))]}
+
+
+def cells_map_payload(cells: list[str], colours: list[str], lines: list[list[str]], *,
+                      legend: list[tuple[str, str]] = (), label: str = "H3 cells",  # type: ignore[assignment]
+                      opacity: float = 0.6) -> dict[str, Any]:
+    """The data of a map of H3 cells (hot spots, emerging categories, regions): each cell coloured, with a card
+    of ``lines`` and the cell's nearest place appended; framed on the cells, over the context layers."""
+    import h3
+
+    centres = np.array([h3.cell_to_latlng(c) for c in cells], dtype=float).reshape(-1, 2)
+    places = place_labels(centres[:, 0], centres[:, 1]) if len(cells) else []
+    features = []
+    for cell, colour, text, place in zip(cells, colours, lines, places, strict=True):
+        ring = [[round(lo, 6), round(la, 6)] for la, lo in h3.cell_to_boundary(cell)]
+        features.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+                         "properties": {"cell": cell, "colour": colour, "opacity": opacity,
+                                        "lines": [*text, f"near {place}" if place else "", f"H3 cell {cell}"]}})
+    extent = extent_of(centres[:, 0], centres[:, 1]) if len(cells) else None
+    return {"context": context_layers(extent) if extent else {}, "extent": extent, "circles": [], "points": [],
+            "cells": {"type": "FeatureCollection", "features": features}, "cells_label": label,
+            "legend": [list(item) for item in legend]}
+
+
+def map_html(map_id: str, payload: dict[str, Any], caption: str = "") -> str:
+    """The map element of ``payload`` (the page must include the map assets: ``with_map=True``)."""
+    from markupsafe import Markup
+
+    from clusterwatch.report.render import environment
+
+    module = environment().get_template("macros.html.j2").module
+    return Markup(module.map(map_id, payload, caption))  # type: ignore[attr-defined]
