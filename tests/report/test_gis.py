@@ -118,3 +118,22 @@ def test_notebook_table_is_escaped_and_named(langley_scan: tuple[object, pd.Data
     html = candidates_repr_html(found, firms, max_rows=3)  # type: ignore[arg-type]
     assert html.count("<tr>") == 1 + min(3, len(found.candidates))  # type: ignore[attr-defined]
     assert ", CA</td>" in html and "cluster candidates" in html
+
+
+def test_missing_values_of_every_kind_become_null(tmp_path: Path) -> None:
+    from clusterwatch.report.gis import _plain, write_geopackage, write_geoparquet
+
+    table = _plain(pd.DataFrame({"flag": pd.array([True, None], dtype="boolean"),
+                                 "n": pd.array([3, None], dtype="Int64"), "x": [1.5, float("nan")],
+                                 "text": ["a", None], "listed": [("p", "q"), None]}))
+    geometries = [("Point", (10.0, 59.0)), ("Point", (11.0, 60.0))]
+    path = write_geopackage(tmp_path / "t.gpkg", {"points": (table, geometries)})
+    con = sqlite3.connect(path)
+    try:
+        rows = con.execute('SELECT flag, n, x, text, listed FROM points ORDER BY fid').fetchall()
+    finally:
+        con.close()
+    assert rows == [(1, 3, 1.5, "a", "('p', 'q')"), (None, None, None, None, None)]
+    parquet = __import__("pyarrow.parquet", fromlist=["x"]).read_table(write_geoparquet(tmp_path / "t.parquet", table,
+                                                                                        geometries))
+    assert parquet.column("n").to_pylist() == [3, None] and parquet.column("flag").to_pylist() == [1, None]

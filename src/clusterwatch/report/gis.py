@@ -86,15 +86,16 @@ def _gpkg_blob(geometry: Geometry, srs_id: int = 4326) -> bytes:
 # ---------------------------------------------------------------------------------------------------------------
 
 def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns a GIS understands: numbers, text (lists and tuples as text), booleans as 0/1."""
+    """Columns a GIS understands: numbers (whole numbers nullable), text (lists and tuples as text), booleans
+    as 0/1."""
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         series = frame[column]
         if pd.api.types.is_bool_dtype(series):
-            out[column] = series.astype(int)
+            out[column] = series.astype("boolean").astype("Int64")  # 0/1, missing kept missing
         elif pd.api.types.is_numeric_dtype(series):
-            out[column] = pd.to_numeric(series, errors="coerce").astype(float if series.dtype.kind == "f" else
-                                                                          series.dtype)
+            values = pd.to_numeric(series, errors="coerce")
+            out[column] = values.astype("Int64" if pd.api.types.is_integer_dtype(values) else "float64")
         else:
             out[column] = series.map(lambda v: None if v is None or v is pd.NA or (isinstance(v, float) and
                                                                                     math.isnan(v)) else
