@@ -109,20 +109,26 @@ def _in_us(extent: Extent) -> bool:
     return extent[0] < -64 and extent[2] > -180 and extent[3] > 17 and extent[1] < 72
 
 
-def context_layers(extent: Extent, *, max_labels: int = 400) -> dict[str, Any]:
+def context_layers(extent: Extent, *, max_labels: int = 400, outer: Extent | None = None) -> dict[str, Any]:
     """The context layers of a map of ``extent``: ``countries``, ``states``, ``counties`` (GeoJSON
     FeatureCollections; the US ones empty outside the US) and ``places`` (``[name, lat, lon, weight]``, biggest
     first).
 
-    The boundaries are taken for an extent twice as wide, so panning out a little still shows them.
+    The boundaries are taken for an extent twice as wide, so panning out a little still shows them; countries and
+    states also cover ``outer`` (where a map's other features are), counties and place names only the extent.
     """
     w, h = extent[2] - extent[0], extent[3] - extent[1]
     wide = (extent[0] - w / 2, extent[1] - h / 2, extent[2] + w / 2, extent[3] + h / 2)
-    countries = topology_features("world-countries-50m.json", "countries", wide, digits=3)
+    if outer is not None:
+        big: Extent = (min(wide[0], outer[0]), min(wide[1], outer[1]), max(wide[2], outer[2]), max(wide[3], outer[3]))
+    else:
+        big = wide
+    countries = topology_features("world-countries-50m.json", "countries", big, digits=3)
     states: list[dict[str, Any]] = []
     counties: list[dict[str, Any]] = []
+    if _in_us(big):
+        states = topology_features("us-counties-10m.json", "states", big)
     if _in_us(wide):
-        states = topology_features("us-counties-10m.json", "states", wide)
         counties = topology_features("us-counties-10m.json", "counties", wide)
     places = places_within(wide, limit=max_labels)
     labels = [[str(r.place), round(float(r.lat), 4), round(float(r.lon), 4), int(r.weight)]

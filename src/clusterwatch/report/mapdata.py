@@ -112,6 +112,44 @@ def candidate_cells(members: pd.DataFrame, resolution: int = CELL_RESOLUTION) ->
     return counted
 
 
+#: Candidates spread wider than this (km, the diagonal of their box) open the map on their densest group.
+WIDE_KM = 1500.0
+#: The densest group: candidates within this distance (km) of the candidate with most firms around it.
+GROUP_KM = 150.0
+
+
+def _km(lat1: np.ndarray, lon1: np.ndarray, lat2: float, lon2: float) -> np.ndarray:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.sqrt(a))
+
+
+def opening_frame(candidates: pd.DataFrame) -> tuple[list[float] | None, int]:
+    """The box the map opens on (``[w, s, e, n]``, candidates' circles included) and how many candidates lie
+    outside it.
+
+    All candidates, unless they spread over more than :data:`WIDE_KM` (a register with firms across a continent:
+    head offices far away); then the group within :data:`GROUP_KM` of the candidate with the most candidates' firms
+    around it — where most of the register's clusters are. Zooming out shows the others.
+    """
+    if candidates.empty:
+        return None, 0
+    lat = candidates["lat"].to_numpy(float)
+    lon = candidates["lon"].to_numpy(float)
+    firms = candidates["n_firms"].to_numpy(float)
+    keep = np.ones(len(lat), dtype=bool)
+    diagonal = float(_km(np.array([lat.min()]), np.array([lon.min()]), lat.max(), lon.max())[0])
+    if diagonal > WIDE_KM:
+        weight = [float(firms[_km(lat, lon, a, o) <= GROUP_KM].sum()) for a, o in zip(lat, lon, strict=True)]
+        anchor = int(np.argmax(weight))
+        keep = _km(lat, lon, lat[anchor], lon[anchor]) <= GROUP_KM
+    pad_lat = candidates["radius_km"].to_numpy(float)[keep] / 111.32
+    pad_lon = pad_lat / np.maximum(np.cos(np.radians(lat[keep])), 1e-6)
+    frame = [float((lon[keep] - pad_lon).min()), float((lat[keep] - pad_lat).min()),
+             float((lon[keep] + pad_lon).max()), float((lat[keep] + pad_lat).max())]
+    return frame, int((~keep).sum())
+
+
 def scan_map_payload(candidates: pd.DataFrame, members: pd.DataFrame, firms: pd.DataFrame,
                      colours: dict[str, str], cells: pd.DataFrame | None = None,
                      places: list[str] | None = None) -> dict[str, Any]:
@@ -144,10 +182,17 @@ def scan_map_payload(candidates: pd.DataFrame, members: pd.DataFrame, firms: pd.
     lon = np.concatenate([candidates["lon"].to_numpy(float), located["lon"].to_numpy(float)])
     if not len(lat):
         lat, lon = firms["lat"].to_numpy(float), firms["lon"].to_numpy(float)
-    extent = extent_of(lat, lon, quantile=0.0 if len(candidates) else 0.005)
-    return {"context": context_layers(extent) if extent else {}, "extent": extent, "circles": circles,
+    frame, outside = opening_frame(candidates)
+    everything = extent_of(lat, lon, quantile=0.0 if len(candidates) else 0.005)
+    if frame is not None:
+        extent = extent_of(np.array([frame[1], frame[3]]), np.array([frame[0], frame[2]]), margin=0.5)
+    else:
+        extent = everything
+    context = context_layers(extent, outer=everything) if extent else {}
+    return {"context": context, "extent": extent, "circles": circles,
+            "frame": frame, "outside_frame": outside,
             "circles_label": "candidates", "points": points, "points_label": "member firms",
-            "points_hidden": len(points) > MAX_SHOWN_POINTS,
+            "points_hidden": len(points) > MAX_SHOWN_POINTS, "points_total": int(len(members.dropna(subset=["lat"]))),
             "cells": {"type": "FeatureCollection", "features": features}, "cells_label": "H3 cells of members",
             "legend": [[s, c] for s, c in colours.items() if s in set(candidates["status"].astype(str))]}
 

@@ -187,9 +187,13 @@ def render_scan_html(found: CandidateResult, firms: pd.DataFrame, *, sources: pd
     status_counts = cand["status"].value_counts().to_dict() if len(cand) else {}
     map_data = scan_map_payload(cand, members, firms, STATUS_COLOURS, cells, places)
     n_points = len(map_data["points"])
-    caption = (f"{len(cand)} candidate circles, {n_points:,} of {members['firm_id'].nunique():,} member firms"
-               f"{' (a sample)' if n_points < len(members.dropna(subset=['lat'])) else ''} and their H3 cells "
-               f"(resolution {CELL_RESOLUTION}); click a circle, firm or cell for its card; layers on the right.")
+    total = map_data["points_total"]
+    caption = (f"{len(cand)} candidate circles; member firms: {n_points:,}"
+               f"{f' of {total:,} (a sample)' if n_points < total else ''}"
+               f"{' (switched off: tick them in the layers box)' if map_data['points_hidden'] else ''}; their H3 cells "
+               f"(resolution {CELL_RESOLUTION}); click a circle, firm or cell for its card; layers on the right."
+               + (f" The map opens on where most candidates are; {map_data['outside_frame']} more lie farther "
+                  "away (zoom out)." if map_data["outside_frame"] else ""))
     return render_page(
         "scan.html.j2", title="clusterwatch scan — cluster candidates", p=p, text_method=found.text_method,
         seed=found.seed, rows=rows, columns=_TABLE_COLUMNS, statuses=list(STATUS_COLOURS),

@@ -123,7 +123,9 @@
       legend.addTo(map);
     }
     var e = d.extent;
-    if (frame && d.circles.length) {
+    if (d.frame) {
+      frame = L.latLngBounds([d.frame[1], d.frame[0]], [d.frame[3], d.frame[2]]);
+    } else if (frame && d.circles.length) {
       var pad = d.circles.reduce(function (a, c) { return Math.max(a, c.radius_km); }, 0) / 111.0;
       frame = L.latLngBounds([frame.getSouth() - pad, frame.getWest() - pad * 1.4],
                              [frame.getNorth() + pad, frame.getEast() + pad * 1.4]);
