@@ -142,7 +142,7 @@ def nearest_places(lat: npt.ArrayLike, lon: npt.ArrayLike, *, country: npt.Array
 
     Examples
     --------
-    >>> nearest_places([47.6062, float("nan")], [-122.3321])["place"].tolist()
+    >>> nearest_places([47.6062, float("nan")], [-122.3321, 10.0])["place"].tolist()
     ['Seattle', '']
     """
     la = np.asarray(lat, dtype=float).ravel()
