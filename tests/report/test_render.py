@@ -99,3 +99,33 @@ def test_every_page_type_renders_from_the_base_layout() -> None:
         source = (resources.files("clusterwatch.report") / "templates" / f"{name}.html.j2").read_text()
         assert source.startswith('{% extends "base.html.j2" %}'), name
     assert render_page("emerging.html.j2", title="x", style="", body="<p>y</p>").count("<!DOCTYPE html>") == 1
+
+
+def test_map_opens_on_the_candidates_or_their_densest_group() -> None:
+    from clusterwatch.report.mapdata import opening_frame
+
+    seattle = [(47.61, -122.33), (47.67, -122.38), (47.55, -122.27), (47.98, -122.20)]
+    frame = pd.DataFrame({"lat": [p[0] for p in seattle] + [41.88], "lon": [p[1] for p in seattle] + [-87.63],
+                          "n_firms": [50, 40, 30, 20, 60], "radius_km": [2.0, 2.0, 2.0, 5.0, 1.0]})
+    box, outside = opening_frame(frame)
+    assert outside == 1 and box is not None  # Chicago (2,800 km away) is off the first view
+    assert box[0] < -122.38 and box[2] > -122.20 and box[2] < -121 and box[3] > 47.98
+    georgia = pd.DataFrame({"lat": [34.77, 32.08, 33.75], "lon": [-84.97, -81.09, -84.39], "n_firms": [9, 8, 7],
+                            "radius_km": [10.0, 10.0, 10.0]})
+    box, outside = opening_frame(georgia)
+    assert outside == 0 and box is not None
+    # every circle inside the frame: Dalton's 10 km reach north, Savannah's east
+    assert box[3] == pytest.approx(34.77 + 10 / 111.32) and box[2] > -81.09 + 0.09
+
+
+def test_candidate_place_is_where_its_firms_are() -> None:
+    from clusterwatch.report.mapdata import candidate_places
+
+    candidates = pd.DataFrame({"candidate_id": ["C1", "C2"], "lat": [34.55, 49.10], "lon": [-84.95, -122.66]})
+    members = pd.DataFrame({
+        "candidate_id": ["C1"] * 4 + ["C2"] * 2, "firm_id": list("abcdef"),
+        "lat": [34.77, 34.76, 34.78, 34.50, 49.10, 49.11], "lon": [-84.97, -84.96, -84.98, -84.86, -122.66, -122.65],
+        "city": ["", "", "", "", "LANGLEY", "LANGLEY"], "country": ["US"] * 4 + ["CA"] * 2})
+    named = candidate_places(candidates, members)
+    assert named["place"].tolist() == ["Dalton, Whitfield County, GA", "Langley, CA"]
+    assert named.loc[0, "places"].startswith("Dalton 3") and named.loc[1, "places"] == "Langley 2"
