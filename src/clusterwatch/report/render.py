@@ -34,6 +34,17 @@ def _clean(value: Any) -> Any:
     return value
 
 
+def _plain_scalar(value: Any) -> Any:
+    if hasattr(value, "item"):
+        item = value.item()
+        if isinstance(item, float) and not math.isfinite(item):
+            raise ValueError("not finite")
+        return item
+    if isinstance(value, tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
 def json_for_script(data: Any) -> Markup:
     """``data`` as JSON that is safe inside ``<script type="application/json">``.
 
@@ -45,7 +56,10 @@ def json_for_script(data: Any) -> Markup:
     >>> str(json_for_script({"name": "</script><!--<script>"}))
     '{"name":"\\\\u003c/script\\\\u003e\\\\u003c!--\\\\u003cscript\\\\u003e"}'
     """
-    text = json.dumps(_clean(data), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    try:  # most payloads are plain already: one pass of the encoder, numpy scalars converted on the way
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False, default=_plain_scalar)
+    except ValueError:  # a NaN or infinity somewhere: walk the data once to make them null
+        text = json.dumps(_clean(data), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return Markup(text.translate(_SCRIPT_UNSAFE))
 
 

@@ -122,21 +122,23 @@ def _cell(key: str, value: object) -> str:
     return str(value)
 
 
-def _card(row: dict[str, Any], found: CandidateResult, place: str, members: pd.DataFrame,
-          spread: str = "") -> dict[str, Any]:
+def _by_candidate(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The rows of each candidate (one pass over the frame, not one per card)."""
+    if frame.empty:
+        return {}
+    return {str(k): g for k, g in frame.groupby(frame["candidate_id"].astype(str), sort=False)}
+
+
+def _card(row: dict[str, Any], found: CandidateResult, place: str, groups: dict[str, dict[str, pd.DataFrame]],
+          addresses: dict[str, str], spread: str = "") -> dict[str, Any]:
     cid = row["candidate_id"]
-    examples = found.examples[found.examples["candidate_id"] == cid]
-    where = members[members["candidate_id"] == cid].drop_duplicates("firm_id").set_index("firm_id")
-    example_rows = []
-    for e in examples.itertuples(index=False):
-        address = ""
-        if str(e.firm_id) in where.index:
-            hit = where.loc[str(e.firm_id)]
-            address = ", ".join(str(v) for v in (hit.get("address"), hit.get("city")) if isinstance(v, str) and v)
-        example_rows.append((e.name, str(e.text)[:220], address))
-    entries = found.entries[found.entries["candidate_id"] == cid]
+    empty = pd.DataFrame(columns=["candidate_id"])
+    examples = groups["examples"].get(str(cid), found.examples.iloc[:0])
+    example_rows = [(e.name, str(e.text)[:220], addresses.get(str(e.firm_id), ""))
+                    for e in examples.itertuples(index=False)]
+    entries = groups["entries"].get(str(cid), found.entries.iloc[:0] if len(found.entries.columns) else empty)
     curve = found.kd_curves.get(cid)
-    pieces = found.pieces[found.pieces["candidate_id"] == cid]
+    pieces = groups["pieces"].get(str(cid), found.pieces.iloc[:0])
     flags = []
     if row["unclassified"] is True:
         flags.append("unclassified: codes miss it")
@@ -183,6 +185,12 @@ def render_scan_html(found: CandidateResult, firms: pd.DataFrame, *, sources: pd
         shown = {key: _cell(key, row.get(key)) for key, _ in _TABLE_COLUMNS}
         shown["place"] = place
         rows.append(shown)
+    groups = {"examples": _by_candidate(found.examples), "entries": _by_candidate(found.entries),
+              "pieces": _by_candidate(found.pieces)}
+    wanted = set(found.examples["firm_id"].astype(str)) if len(found.examples) else set()
+    shown = members[members["firm_id"].isin(wanted)].drop_duplicates("firm_id")
+    addresses = {str(f): ", ".join(str(v) for v in (a, c) if isinstance(v, str) and v)
+                 for f, a, c in zip(shown["firm_id"], shown["address"], shown["city"], strict=True)}
     p = found.parameters
     status_counts = cand["status"].value_counts().to_dict() if len(cand) else {}
     map_data = scan_map_payload(cand, members, firms, STATUS_COLOURS, cells, places)
@@ -199,7 +207,7 @@ def render_scan_html(found: CandidateResult, firms: pd.DataFrame, *, sources: pd
         seed=found.seed, rows=rows, columns=_TABLE_COLUMNS, statuses=list(STATUS_COLOURS),
         summary=", ".join(f"{n} {s}" for s, n in status_counts.items()) or "none", notes=list(found.notes),
         n_failures=len(found.failures), map_data=map_data, caption=caption,
-        cards=[_card(r, found, pl, members, spread) for r, pl, spread in zip(
+        cards=[_card(r, found, pl, groups, addresses, spread) for r, pl, spread in zip(
             cand.to_dict("records"), places, named["places"], strict=True)],
         sources=sources, rejected=rejected, failures=found.failures, versions=versions or {})
 
