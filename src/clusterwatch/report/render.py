@@ -16,7 +16,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-__all__ = ["environment", "json_for_script", "render_page", "static_text"]
+__all__ = ["VENDORED", "environment", "json_for_script", "render_page", "static_text", "without_vendored"]
 
 _SCRIPT_UNSAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026", 0x2028: "\\u2028",
                   0x2029: "\\u2029"}
@@ -61,6 +61,20 @@ def json_for_script(data: Any) -> Markup:
     except ValueError:  # a NaN or infinity somewhere: walk the data once to make them null
         text = json.dumps(_clean(data), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return Markup(text.translate(_SCRIPT_UNSAFE))
+
+
+#: The vendored files inlined into pages with a map (unchanged copies from npm; see static/PROVENANCE.md).
+VENDORED: tuple[str, ...] = ("leaflet/leaflet.js", "leaflet/leaflet.markercluster.js", "leaflet/leaflet.css",
+                             "leaflet/MarkerCluster.css", "leaflet/MarkerCluster.Default.css")
+
+
+def without_vendored(page: str) -> str:
+    """``page`` less the vendored library texts inlined in it: what remains is the project's own markup, which
+    checks for fetched URLs can read (Leaflet's source names its home page in a string and its CSS refers to
+    images that a map without default markers never loads)."""
+    for name in VENDORED:
+        page = page.replace(static_text(name), "")
+    return page
 
 
 @functools.cache
