@@ -84,20 +84,23 @@ def langley_workspace(shared_data: Path, tmp_path_factory: pytest.TempPathFactor
     return ws
 
 
-@pytest.mark.parametrize(("command", "page", "drawn"), [
+@pytest.mark.parametrize(("command", "page", "drawn", "mapped"), [
     (["hotspots", "--code", "31-33", "--resolution", "8", "--permutations", "99", "--seed", "1"],
-     "hotspots.html", "<polygon"),
+     "hotspots.html", "<polygon", True),
     (["localise", "--code", "31-33", "--code-system", "naics", "--permutations", "19", "--seed", "1"],
-     "kd.html", "<polyline"),
-    (["regions", "--h3", "7", "--show", "0"], "regions.html", "<polygon"),
+     "kd.html", "<polyline", False),
+    (["regions", "--h3", "7", "--show", "0"], "regions.html", "<polygon", True),
 ])
 def test_cell_and_curve_pages(langley_workspace: Path, tmp_path: Path, command: list[str], page: str,
-                              drawn: str) -> None:
+                              drawn: str, mapped: bool) -> None:
     out = tmp_path / "out"
     assert run([command[0], "-w", str(langley_workspace), *command[1:], "--out", str(out)]) == 0
     dom, console, _ = open_page(out / page, tmp_path)
     assert console == [] and resources(dom) == []
     assert dom.count(drawn) >= 1 and "<h1>" in dom
+    if mapped:  # the interactive map: its cells over the country (Canada) drawn
+        assert 'data-ready="1"' in dom and _paths_in_pane(dom, "cwCells") >= 10
+        assert _paths_in_pane(dom, "cwLand") >= 1
 
 
 def test_emerging_page(shared_data: Path, tmp_path: Path) -> None:
@@ -107,6 +110,8 @@ def test_emerging_page(shared_data: Path, tmp_path: Path) -> None:
     assert run(["emerging", "-w", str(ws), "--code", "71", "--code-system", "naics", "--city", "Seattle",
                 "--resolution", "7", "--start", "2006-01-01", "--as-of", "2025-12-31", "--permutations", "19",
                 "--seed", "1", "--out", str(out)]) == 0
-    dom, console, _ = open_page(out / "emerging.html", tmp_path)
+    dom, console, image = open_page(out / "emerging.html", tmp_path, size="1200,1700")
     assert console == [] and resources(dom) == []
     assert dom.count("<polygon") >= 24  # the 24 cells with an entry
+    assert _paths_in_pane(dom, "cwCells") == 24 and _paths_in_pane(dom, "cwLines") >= 2  # King County, WA
+    assert dom.count("cw-place") >= 5 and colour_share(image, LAND) > MIN_LAND_SHARE

@@ -129,3 +129,19 @@ def test_candidate_place_is_where_its_firms_are() -> None:
     named = candidate_places(candidates, members)
     assert named["place"].tolist() == ["Dalton, Whitfield County, GA", "Langley, CA"]
     assert named.loc[0, "places"].startswith("Dalton 3") and named.loc[1, "places"] == "Langley 2"
+
+
+def test_regions_map_uses_county_polygons_for_fips_codes() -> None:
+    import numpy as np
+
+    from clusterwatch.report.mapdata import regions_map_payload
+
+    payload = regions_map_payload(["13313", "13051"], np.array([34.8, 32.0]), np.array([-84.9, -81.1]),
+                                  ["#111111", "#222222"], [["a"], ["b"]], np.array([5.0, 9.0]), h3_cells=False)
+    shapes = payload["cells"]["features"]
+    assert [f["properties"]["cell"] for f in shapes] == ["13313", "13051"] and payload["circles"] == []
+    assert shapes[0]["properties"]["lines"][-1] == "Whitfield County (FIPS 13313)"
+    assert shapes[1]["properties"]["lines"][-1] == "Chatham County (FIPS 13051)"
+    named = regions_map_payload(["Yellowstone"], np.array([45.78]), np.array([-108.5]), ["#333333"], [["c"]],
+                                np.array([1.0]), h3_cells=False)
+    assert named["cells"]["features"] == [] and named["circles"][0]["place"].startswith("Billings")

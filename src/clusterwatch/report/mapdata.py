@@ -12,7 +12,7 @@ from clusterwatch.places import nearest_places, place_label, place_labels
 from clusterwatch.report.basemap import context_layers, extent_of
 
 __all__ = ["MAX_POINTS", "candidate_cells", "candidate_places", "cells_map_payload", "map_html", "member_firms",
-           "scan_map_payload"]
+           "regions_map_payload", "scan_map_payload"]
 
 #: Member firms drawn at most (a sample beyond, the caption says so).
 MAX_POINTS = 6000
@@ -226,3 +226,43 @@ def map_html(map_id: str, payload: dict[str, Any], caption: str = "") -> str:
 
     module = environment().get_template("macros.html.j2").module
     return Markup(module.map(map_id, payload, caption))  # type: ignore[attr-defined]
+
+
+def regions_map_payload(regions: list[str], lat: np.ndarray, lon: np.ndarray, colours: list[str],
+                        lines: list[list[str]], sizes: np.ndarray, *, h3_cells: bool,
+                        legend: list[tuple[str, str]] = ()) -> dict[str, Any]:  # type: ignore[assignment]
+    """The data of a map of regions: H3 cells as hexagons, US county FIPS codes as the county's polygon, any
+    other region as a circle at its point with area growing with ``sizes``."""
+    from clusterwatch.report.basemap import topology_features
+
+    if h3_cells:
+        return cells_map_payload(regions, colours, lines, legend=legend, label="regions (H3 cells)", opacity=0.7)
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    fips = all(len(r) == 5 and r.isdigit() for r in regions)
+    features = []
+    circles = []
+    if fips:
+        shapes = {f["properties"]["id"]: f for f in topology_features("us-counties-10m.json", "counties")}
+        for region, colour, text in zip(regions, colours, lines, strict=True):
+            if region in shapes:
+                features.append({"type": "Feature", "geometry": shapes[region]["geometry"],
+                                 "properties": {"cell": region, "colour": colour, "opacity": 0.7,
+                                                "lines": [*text, f"{shapes[region]['properties']['name']} County "
+                                                                  f"(FIPS {region})"]}})
+    if not features:
+        biggest = max(float(np.nanmax(sizes)) if len(sizes) else 1.0, 1.0)
+        names = place_labels(lat, lon) if len(regions) else []
+        for region, a, o, colour, text, size, place in zip(regions, lat, lon, colours, lines, sizes, names,
+                                                            strict=True):
+            if not (np.isfinite(a) and np.isfinite(o)):
+                continue
+            circles.append({"id": region, "label": "", "status": "", "colour": colour, "lat": round(float(a), 5),
+                            "lon": round(float(o), 5), "radius_km": round(1.0 + 9.0 * math.sqrt(size / biggest), 2),
+                            "n_firms": 0, "score": None, "place": place, "href": "",
+                            "lines": [*text, f"near {place}" if place else ""]})
+    extent = extent_of(lat, lon)
+    return {"context": context_layers(extent) if extent else {}, "extent": extent, "circles": circles,
+            "circles_label": "regions", "points": [],
+            "cells": {"type": "FeatureCollection", "features": features}, "cells_label": "regions (counties)",
+            "legend": [list(item) for item in legend]}

@@ -11,6 +11,7 @@ import pandas as pd
 
 from clusterwatch.analysis.regional import FLAGS, EntryExit, RegionalAnalysis
 from clusterwatch.report.csvsafe import write_csv
+from clusterwatch.report.mapdata import map_html, regions_map_payload
 from clusterwatch.report.render import render_page
 
 #: At most this many rows per HTML table; the CSV files hold every row.
@@ -179,12 +180,35 @@ def regions_html(analysis: RegionalAnalysis, *, top: int = 3, entry: EntryExit |
             "table": html_table(entry.summary),
         })
     svg = map_svg(analysis)
+    interactive = _interactive_map(analysis)
     caption = ("Colour: number of strong clusters (US Cluster Mapping) per region; "
                + ("H3 cells." if bool(table.regions["h3"].all()) else "circle area: the region's total "
                   f"{analysis.measure}, placed at the mean of its firms' coordinates."))
     return render_page("regions.html.j2",
         title=title or f"Regional clusters: {p.source}", provenance=p.describe(), notes=notes, map_svg=svg,
-        map_caption=caption, sections=sections)
+        map_caption=caption, sections=sections, interactive_map=interactive, with_map=bool(interactive))
+
+
+def _interactive_map(analysis: RegionalAnalysis) -> str:
+    """The regions on the interactive map, coloured as on the SVG map, with their strongest clusters on click."""
+    regions = analysis.table.regions.dropna(subset=["lat", "lon"])
+    if regions.empty:
+        return ""
+    strong = analysis.flags.cells.assign(strong=analysis.flags.cells["strong"].fillna(False).astype(bool))
+    strong_count = strong.groupby("region", observed=True)["strong"].sum()
+    totals = analysis.specialisation.regions.set_index("region")["total"]
+    names = analysis.strongest(3).groupby("region", observed=True)["name"].agg(lambda s: "; ".join(map(str, s)))
+    ids = regions["region"].astype(str).tolist()
+    counts = regions["region"].map(strong_count).fillna(0).to_numpy(dtype=int)
+    colours = [_PALETTE[min(c, len(_PALETTE) - 1)] for c in counts]
+    sizes = regions["region"].map(totals).fillna(0).to_numpy(dtype=float)
+    lines = [[f"{region}: {size:,.0f} {analysis.measure}", f"strong clusters: {count}",
+              f"strongest: {names[region]}" if region in names.index else ""]
+             for region, size, count in zip(ids, sizes, counts, strict=True)]
+    legend = [(f"{j}+" if j == len(_PALETTE) - 1 else str(j), fill) for j, fill in enumerate(_PALETTE)]
+    payload = regions_map_payload(ids, regions["lat"].to_numpy(float), regions["lon"].to_numpy(float), colours,
+                                  lines, sizes, h3_cells=bool(regions["h3"].all()), legend=legend)
+    return map_html("regions-map", payload, "Strong clusters per region; click a region for its strongest.")
 
 
 def write_regions(analysis: RegionalAnalysis, out: Path, *, top: int = 3, entry: EntryExit | None = None,

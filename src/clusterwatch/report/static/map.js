@@ -74,7 +74,8 @@
           box.style.cssText = "background:#333;width:46px";
           return L.divIcon({html: box.outerHTML, className: "", iconSize: [46, 18]}); }});
       d.circles.forEach(function (c) {
-        var lines = [c.id + " " + (c.label || ""), c.place, c.status + (c.score !== null ? ", score " + c.score : ""),
+        var lines = c.lines || [c.id + " " + (c.label || ""), c.place,
+                     c.status + (c.score !== null ? ", score " + c.score : ""),
                      c.n_firms + " firms within " + c.radius_km + " km"];
         var area = L.circle([c.lat, c.lon], {radius: Math.max(c.radius_km, 0.2) * 1000, pane: "cwCircles",
           color: c.colour, weight: 2, fillColor: c.colour, fillOpacity: 0.12});
