@@ -109,7 +109,7 @@ def _in_us(extent: Extent) -> bool:
     return extent[0] < -64 and extent[2] > -180 and extent[3] > 17 and extent[1] < 72
 
 
-def context_layers(extent: Extent, *, max_labels: int = 400, outer: Extent | None = None) -> dict[str, Any]:
+def context_layers(extent: Extent, *, max_labels: int = 5000, outer: Extent | None = None) -> dict[str, Any]:
     """The context layers of a map of ``extent``: ``countries``, ``states``, ``counties`` (GeoJSON
     FeatureCollections; the US ones empty outside the US) and ``places`` (``[name, lat, lon, weight]``, biggest
     first).

@@ -43,7 +43,8 @@
     var map = L.map(id, {minZoom: 2, maxZoom: 18, zoomSnap: 0.25, zoomDelta: 0.5, preferCanvas: false, attributionControl: true});
     map.attributionControl.setPrefix("Leaflet");
     map.attributionControl.addAttribution("Boundaries: Natural Earth, US Census; places: GeoNames, USPS ZIPs");
-    [["cwLand", 200], ["cwLines", 250], ["cwCells", 350], ["cwCircles", 400], ["cwLabels", 450]].forEach(
+    [["cwLand", 200], ["cwLines", 250], ["cwCells", 350], ["cwCircles", 400], ["cwLabels", 640],
+     ["cwCands", 650]].forEach(
       function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
     map.getPane("cwLabels").style.pointerEvents = "none";
     var ctx = d.context || {}, overlays = {};
@@ -68,7 +69,8 @@
     }
     var frame = null;
     if (d.circles && d.circles.length) {
-      var areas = L.layerGroup(), centres = L.markerClusterGroup({maxClusterRadius: 36, showCoverageOnHover: false,
+      var areas = L.layerGroup();
+      var centres = L.markerClusterGroup({maxClusterRadius: 36, showCoverageOnHover: false, clusterPane: "cwCands",
         iconCreateFunction: function (cluster) {
           var box = el("div", cluster.getChildCount() + " cand.", "cw-cand");
           box.style.cssText = "background:#333;width:46px";
@@ -81,7 +83,7 @@
           color: c.colour, weight: 2, fillColor: c.colour, fillOpacity: 0.12});
         area.bindPopup(card(lines, c.href)); areas.addLayer(area);
         var icon = L.divIcon({className: "", html: "", iconSize: [30, 18], iconAnchor: [15, 9]});
-        var m = L.marker([c.lat, c.lon], {icon: icon, title: c.id + " " + (c.label || "")});
+        var m = L.marker([c.lat, c.lon], {icon: icon, title: c.id + " " + (c.label || ""), pane: "cwCands"});
         m.on("add", (function (cc) { return function (ev) { var n = ev.target.getElement(); n.textContent = "";
           var b = el("div", cc.id, "cw-cand"); b.style.background = cc.colour; n.appendChild(b); }; })(c));
         m.bindPopup(card(lines, c.href)); centres.addLayer(m);
