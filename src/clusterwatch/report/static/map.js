@@ -80,7 +80,7 @@
                      c.status + (c.score !== null ? ", score " + c.score : ""),
                      c.n_firms + " firms within " + c.radius_km + " km"];
         var area = L.circle([c.lat, c.lon], {radius: Math.max(c.radius_km, 0.2) * 1000, pane: "cwCircles",
-          color: c.colour, weight: 2, fillColor: c.colour, fillOpacity: 0.12});
+          color: c.colour, weight: 2, fillColor: c.colour, fillOpacity: d.circles.length > 20 ? 0.05 : 0.12});
         area.bindPopup(card(lines, c.href)); areas.addLayer(area);
         var icon = L.divIcon({className: "", html: "", iconSize: [30, 18], iconAnchor: [15, 9]});
         var m = L.marker([c.lat, c.lon], {icon: icon, title: c.id + " " + (c.label || ""), pane: "cwCands"});
