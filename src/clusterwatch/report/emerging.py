@@ -16,6 +16,7 @@ from markupsafe import Markup
 
 from clusterwatch.analysis.geometry import local_xy_km
 from clusterwatch.analysis.time import CATEGORIES, EmergingHotSpots, SpaceTimeScan
+from clusterwatch.places import place_labels
 from clusterwatch.report.mapdata import cells_map_payload, map_html
 from clusterwatch.report.render import render_page
 
@@ -230,8 +231,10 @@ def render_emerging_html(hot_spots: EmergingHotSpots, scan: SpaceTimeScan | None
         order = {c: i for i, c in enumerate(CATEGORIES)}
         patterned = patterned.assign(_o=patterned["category"].map(order)).sort_values(["_o", "entries"],
                                                                                      ascending=[True, False])
-        shown = patterned[["cell", "category", "entries", "final_entries", "hot_periods", "trend", "final_z"]]
-        sections.append(_table(shown.head(200), {"entries", "final_entries", "hot_periods", "final_z"}))
+        shown = patterned[["cell", "category", "entries", "final_entries", "hot_periods", "trend", "final_z"]].head(200)
+        near = patterned.head(200)
+        shown = shown.assign(place=place_labels(near["lat"].to_numpy(float), near["lon"].to_numpy(float)))
+        sections.append(_table(shown, {"entries", "final_entries", "hot_periods", "final_z"}))
     body = "\n".join(sections)
     return render_page("emerging.html.j2", title=heading, style=Markup(_STYLE), body=Markup(body), with_map=True)
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from clusterwatch.analysis.space import BernoulliScanResult, HotSpotResult
+from clusterwatch.places import place_labels
 from clusterwatch.report.csvsafe import write_csv
 from clusterwatch.report.mapdata import cells_map_payload, map_html
 from clusterwatch.report.render import render_page
@@ -120,6 +121,9 @@ def hotspots_html(result: HotSpotResult, *, title: str, notes: Sequence[str] = (
                f"at false-discovery rate {result.alpha:g} ({result.inference} p-values, {result.alternative}, "
                f"{result.permutations:,} permutations, seed {result.seed}).")
     significant = cells[cells["significant"]].sort_values("z", ascending=False)
+    if {"lat", "lon"} <= set(significant.columns):  # H3 cells: their centres' places
+        significant = significant.assign(place=place_labels(significant["lat"].to_numpy(float),
+                                                            significant["lon"].to_numpy(float)))
     sections = [
         {"title": "Map with places", "note": "Pan, zoom and click a cell; boundaries and place names offline.",
          "svg": _interactive_map(result), "table": None},
