@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import struct
 import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -92,7 +93,16 @@ def test_ogrinfo_lists_the_layers(outputs: dict[str, Path], langley_scan: tuple[
     assert "ERROR" not in done.stderr and "Warning" not in done.stderr
 
 
+def _drop_half_imported_pyproj() -> None:
+    """A test that blocks ``import pyproj`` half-way (tests/io/test_geocode.py) leaves pyproj's submodules cached
+    without their package, and the next ``import pyproj`` (geopandas's) fails: forget them so it starts afresh."""
+    if "pyproj" not in sys.modules:
+        for name in [m for m in sys.modules if m.startswith("pyproj.")]:
+            del sys.modules[name]
+
+
 def test_geopandas_reads_both_formats(outputs: dict[str, Path], langley_scan: tuple[object, pd.DataFrame]) -> None:
+    _drop_half_imported_pyproj()
     geopandas = pytest.importorskip("geopandas")
     found, firms = langley_scan
     circles = geopandas.read_file(outputs["candidates.gpkg"], layer="circles")
