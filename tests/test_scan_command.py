@@ -13,6 +13,7 @@ import pytest
 from clusterwatch.candidates import CANDIDATE_COLUMNS, CandidateConfig, setting_help
 from clusterwatch.cli import run
 from clusterwatch.errors import InputError, OptionError
+from clusterwatch.report.gis import CANDIDATE_FIRM_COLUMNS
 
 REQUIRED = ["candidate_id", "activity", "activity_source", "label", "status", "score", "n_firms", "n_recent",
             "recent_share", "sme_share", "lat", "lon", "radius_km", "p_value", "relative_risk", "trend",
@@ -23,7 +24,8 @@ def _check_outputs(out: Path) -> pd.DataFrame:
     cand = pd.read_csv(out / "candidates.csv")
     assert set(REQUIRED) <= set(cand.columns) and list(cand.columns) == CANDIDATE_COLUMNS
     members = pd.read_csv(out / "candidate_firms.csv", dtype=str)
-    assert list(members.columns) == ["candidate_id", "firm_id"]
+    assert list(members.columns) == CANDIDATE_FIRM_COLUMNS  # names, addresses, coordinates, places
+    assert (out / "candidates.gpkg").stat().st_size > 0 and (out / "candidate_firms.parquet").stat().st_size > 0
     assert set(members["candidate_id"]) == set(cand["candidate_id"])
     geo = json.loads((out / "candidates.geojson").read_text())
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == len(cand)
