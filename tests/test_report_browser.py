@@ -45,8 +45,10 @@ def test_demo_report_renders_offline(tmp_path: Path) -> None:
     assert run(["demo", "--out", str(out)]) == 0
     dom, console = _open(out / "report.html", tmp_path / "profile")
     assert console == []
-    assert '<svg id="map"' in dom
-    assert dom.count("<circle") > 100  # firms drawn on the map
+    assert '<div id="map" class="cw-map' in dom and 'data-ready="1"' in dom  # the Leaflet map script ran
+    land = dom[dom.find("leaflet-cwLand-pane"):dom.find("leaflet-cwLines-pane")]
+    assert land.count("<path") >= 1  # the country under the candidates (context layer)
+    assert dom.count("cw-place") >= 5  # place names around Boston
     assert "Ranked candidates" in dom and "C001" in dom
 
 

@@ -13,6 +13,7 @@ import pytest
 from clusterwatch.candidates import CANDIDATE_COLUMNS, CandidateConfig, setting_help
 from clusterwatch.cli import run
 from clusterwatch.errors import InputError, OptionError
+from clusterwatch.report.gis import CANDIDATE_FIRM_COLUMNS
 
 REQUIRED = ["candidate_id", "activity", "activity_source", "label", "status", "score", "n_firms", "n_recent",
             "recent_share", "sme_share", "lat", "lon", "radius_km", "p_value", "relative_risk", "trend",
@@ -23,7 +24,8 @@ def _check_outputs(out: Path) -> pd.DataFrame:
     cand = pd.read_csv(out / "candidates.csv")
     assert set(REQUIRED) <= set(cand.columns) and list(cand.columns) == CANDIDATE_COLUMNS
     members = pd.read_csv(out / "candidate_firms.csv", dtype=str)
-    assert list(members.columns) == ["candidate_id", "firm_id"]
+    assert list(members.columns) == CANDIDATE_FIRM_COLUMNS  # names, addresses, coordinates, places
+    assert (out / "candidates.gpkg").stat().st_size > 0 and (out / "candidate_firms.parquet").stat().st_size > 0
     assert set(members["candidate_id"]) == set(cand["candidate_id"])
     geo = json.loads((out / "candidates.geojson").read_text())
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == len(cand)
@@ -31,9 +33,14 @@ def _check_outputs(out: Path) -> pd.DataFrame:
         ring = feature["geometry"]["coordinates"][0]
         assert feature["geometry"]["type"] == "Polygon" and ring[0] == ring[-1]
     page = (out / "report.html").read_text()
-    assert page.startswith("<!DOCTYPE html>") and '<svg id="map"' in page
-    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")  # offline: nothing fetched
-    assert "https://" not in page and "<script src" not in page
+    assert page.startswith("<!DOCTYPE html>") and '<div id="map" class="cw-map"' in page
+    # offline: nothing fetched (the inlined Leaflet, unchanged, names its home page in a string: left out here)
+    from clusterwatch.report.render import static_text, without_vendored
+
+    assert static_text("leaflet/leaflet.js") in page
+    ours = without_vendored(page)
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", ours) and "<script src" not in page
+    assert "https://" not in ours and not re.search(r"url\(\s*[\"']?(?:https?:)?//", ours)
     for section in ("Ranked candidates", "Data", "Methods, in plain language", "Rejected rows"):
         assert section in page
     for cid in cand["candidate_id"]:

@@ -260,15 +260,10 @@ def scan(
         found = find_candidates(firms, activities, as_of=as_of, config=config, relations=relations,
                                 text_cache=str(workspace), rng=run_seed.entropy, progress=on_step)
         progress.update(task, description=f"writing {out}", completed=5)
-        out.mkdir(parents=True, exist_ok=True)
-        found.candidates.to_csv(out / "candidates.csv", index=False)
-        found.candidate_firms.to_csv(out / "candidate_firms.csv", index=False)
-        found.activities.to_csv(out / "activities.csv", index=False)
-        found.entries.to_csv(out / "candidate_entries.csv", index=False)
-        found.pieces.to_csv(out / "candidate_pieces.csv", index=False)
-        found.tested.to_csv(out / "clusters_tested.csv", index=False)
-        if len(found.failures):
-            found.failures.to_csv(out / "evidence_failures.csv", index=False)
+        from clusterwatch.report.gis import write_candidate_outputs
+
+        # CSVs (spreadsheet-safe; candidate_firms.csv with names, addresses, places), GeoJSON, GeoPackage, GeoParquet
+        write_candidate_outputs(found, firms, out)
         (out / "candidates.geojson").write_text(json.dumps(candidates_geojson(found.candidates)), encoding="utf-8")
         rejected = rejected[rejected["dataset"].astype(str).isin(used)] if len(rejected) else rejected
         rejected_counts = (rejected.groupby(["dataset", "reason"]).size().rename("rows").reset_index()

@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment
 from markupsafe import Markup
 
 from clusterwatch.analysis.text import (
@@ -27,6 +26,8 @@ from clusterwatch.analysis.text import (
     ActivityResult,
 )
 from clusterwatch.analysis.text.activities import EMBEDDING_OUTLIER_BELOW, TREND_MIN_TEXTS
+from clusterwatch.report.csvsafe import write_csv
+from clusterwatch.report.render import render_page
 
 __all__ = [
     "OUTPUT_FILES",
@@ -165,7 +166,7 @@ def write_activities(result: ActivityResult, out: str | os.PathLike[str], *, tex
     tables = {"activities": result.activities, "broad": result.broad, "periods": result.periods,
               "firms": firm_activities_frame(result, firms), "texts": text_activities_frame(result, texts)}
     for name, table in tables.items():
-        _for_csv(table, result.method).to_csv(paths[name], index=False)
+        write_csv(_for_csv(table, result.method), paths[name])
     paths["html"].write_text(render_activities_html(result, about=about, note=note), encoding="utf-8")
     return paths
 
@@ -235,77 +236,6 @@ def _share_series(result: ActivityResult) -> tuple[np.ndarray, dict[str, tuple[n
     return years, out
 
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>clusterwatch activities — {{ title }}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:1.5em auto;max-width:1200px;color:#222;
-padding:0 1em;line-height:1.4}
-h1{font-size:1.5em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.8em}
-table{border-collapse:collapse;font-size:.85em}th,td{border-bottom:1px solid #ddd;padding:3px 6px;text-align:left;
-vertical-align:top}th{background:#f4f4f4}#acts th{cursor:pointer;position:sticky;top:0}
-td.n{text-align:right;font-variant-numeric:tabular-nums}.muted{color:#666;font-size:.9em}
-.warn{background:#fff4e5;border-left:4px solid #ff7f0e;padding:6px 10px}
-.card{border:1px solid #ccc;border-radius:6px;padding:8px 12px;margin:10px 0}
-.broad{margin:.6em 0}.broad ul{margin:.2em 0 .2em 1.2em;padding:0}.tag{border-radius:4px;padding:0 5px;
-font-size:.8em;color:#fff;background:#2ca02c}.tag.unc{background:#d62728}.tag.inc{background:#ff7f0e}
-.rep{font-size:.9em;color:#333;background:#f8f8f8;padding:6px;border-radius:4px}
-dl.meta{display:grid;grid-template-columns:max-content auto;gap:2px 14px;font-size:.9em}dl.meta dt{color:#555}
-dl.meta dd{margin:0}
-</style></head><body>
-<h1>Text-derived activities</h1>
-<p class="muted">What firms do, in their own words: groups of firms whose texts say similar things, at two levels
-(broad and fine), with how they changed over time and how well official codes describe them.</p>
-{% if fallback %}<p class="warn" id="fallback"><b>Method: {{ method }}</b> — the TF-IDF fallback (word counts,
-LSA, k-means), not sentence embeddings. {{ fallback }}</p>{% endif %}
-<dl class="meta" id="header">{% for key, value in header %}<dt>{{ key }}</dt><dd>{{ value }}</dd>{% endfor %}</dl>
-<h2>Broad groups and their activities</h2>
-{% if broad %}{% for b in broad %}<div class="broad" id="{{ b.broad_id }}"><b>{{ b.broad_id }} {{ b.label }}</b>
-<span class="muted">{{ b.n_firms }} firms, {{ b.n_texts }} texts</span><ul>
-{% for a in b.members %}<li><a href="#{{ a.activity_id }}">{{ a.activity_id }}</a> {{ a.label }}
-<span class="muted">({{ a.n_firms }} firms)</span></li>{% endfor %}</ul></div>{% endfor %}
-{% else %}<p>This result has one level only.</p>{% endif %}
-<h2>Activities</h2>
-<p>Filter: <input id="q" placeholder="words, id, code…" oninput="filt()">
-<label><input type="checkbox" id="fnew" onchange="filt()"> new</label>
-<label><input type="checkbox" id="finc" onchange="filt()"> increasing</label>
-<label><input type="checkbox" id="func" onchange="filt()"> unclassified</label>
-<span class="muted" id="shown"></span></p>
-<table id="acts"><thead><tr>{% for c in columns %}<th onclick="sortBy({{ loop.index0 }})"
-title="{{ c[2] }}">{{ c[0] }}</th>{% endfor %}</tr></thead><tbody>
-{% for r in rows %}<tr data-new="{{ r.new }}" data-trend="{{ r.trend }}" data-unc="{{ r.unc }}">
-{% for cell in r.cells %}<td{% if cell.n %} class="n"{% endif %}{% if cell.v is not none %} data-v="{{ cell.v }}"{%
-endif %}>{{ cell.text }}</td>{% endfor %}</tr>
-{% endfor %}</tbody></table>
-<h2>Each activity</h2>
-{% for a in cards %}<div class="card" id="{{ a.activity_id }}"><b>{{ a.activity_id }} {{ a.label }}</b>
-{% if a.new %}<span class="tag">new</span>{% endif %}{% if a.trend == "increasing" %}<span class="tag inc">increasing
-</span>{% endif %}{% if a.unclassified %}<span class="tag unc">{{ a.unclassified }}</span>{% endif %}
-<span class="muted">{{ a.broad }}</span>
-<div style="display:flex;gap:18px;flex-wrap:wrap;margin-top:4px"><div>{{ a.spark }}</div><div style="flex:1;
-min-width:280px"><div class="muted">keywords: {{ a.keywords }}</div>
-<div class="muted">{{ a.codes }}</div><div class="muted">{{ a.titles }}</div>
-<p class="rep">{{ a.representative }}</p></div></div></div>
-{% endfor %}
-<h2>Methods and columns</h2>
-{% for p in methods %}<p>{{ p }}</p>{% endfor %}
-<table><tr><th>column</th><th>in the files</th><th>meaning</th></tr>
-{% for name, column, meaning in glossary %}<tr><td>{{ name }}</td><td><code>{{ column }}</code></td><td>{{ meaning }}
-</td></tr>
-{% endfor %}</table>
-<script>
-function filt(){var q=document.getElementById('q').value.toLowerCase(),n=document.getElementById('fnew').checked,
-i=document.getElementById('finc').checked,u=document.getElementById('func').checked,k=0,rows=
-document.querySelectorAll('#acts tbody tr');rows.forEach(function(r){var ok=r.textContent.toLowerCase().indexOf(q)>=0
-&&(!n||r.dataset.new==='1')&&(!i||r.dataset.trend==='increasing')&&(!u||r.dataset.unc==='1');
-r.style.display=ok?'':'none';if(ok)k++;});document.getElementById('shown').textContent=k+' of '+rows.length+' shown';}
-var dir=1;function sortBy(c){var b=document.querySelector('#acts tbody'),rows=Array.from(b.rows);dir=-dir;
-rows.sort(function(a,d){var x=a.cells[c].dataset.v||a.cells[c].textContent,y=d.cells[c].dataset.v||
-d.cells[c].textContent,nx=parseFloat(x),ny=parseFloat(y);if(!isNaN(nx)&&!isNaN(ny))return dir*(nx-ny);
-return dir*x.localeCompare(y);});rows.forEach(function(r){b.appendChild(r);});}
-filt();
-</script></body></html>
-"""
 
 #: The page's table: header, the ``activities.csv`` column(s) it shows, meaning.
 _COLUMNS = [
@@ -533,7 +463,7 @@ def render_activities_html(result: ActivityResult, *, about: Mapping[str, Any] |
         fallback = note or "Sentence embeddings were not used for this run."
     paragraphs = _methods(result)
     title = str((about or {}).get("data", "")) or f"{len(activities)} activities"
-    return Environment(autoescape=True).from_string(_TEMPLATE).render(
+    return render_page("activities.html.j2",
         title=title, method=result.method, fallback=fallback, header=header, broad=_broad(result),
         columns=_COLUMNS, rows=_rows(activities, years, series), cards=_cards(activities, years, series),
         methods=paragraphs, glossary=_COLUMNS)

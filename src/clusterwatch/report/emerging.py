@@ -12,9 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from markupsafe import Markup
 
 from clusterwatch.analysis.geometry import local_xy_km
 from clusterwatch.analysis.time import CATEGORIES, EmergingHotSpots, SpaceTimeScan
+from clusterwatch.places import place_labels
+from clusterwatch.report.mapdata import cells_map_payload, map_html
+from clusterwatch.report.render import render_page
 
 #: Fill colour of each category: reds for hot spots (darker = more established), blues for cold spots.
 COLOURS: dict[str, str] = {
@@ -200,6 +204,7 @@ def render_emerging_html(hot_spots: EmergingHotSpots, scan: SpaceTimeScan | None
         "<h2>Emerging hot spot categories</h2>",
         f'<div class="row"><div>{map_svg(hot_spots, scan)}</div><div>{legend}'
         f"<h2>Entries per {_esc(hot_spots.period)}</h2>{_entries_chart(hot_spots)}</div></div>",
+        "<h2>Map with places</h2>" + str(_interactive_map(hot_spots)),
         '<p class="note">Categories follow Esri\'s Emerging Hot Spot Analysis: a cell is hot (cold) in a period when '
         "its space-time Gi* is significantly high (low) after false-discovery control; the category reads the "
         "cell's history of hot and cold periods and the Mann–Kendall trend of its Gi*. Outlined cells with a number "
@@ -226,11 +231,24 @@ def render_emerging_html(hot_spots: EmergingHotSpots, scan: SpaceTimeScan | None
         order = {c: i for i, c in enumerate(CATEGORIES)}
         patterned = patterned.assign(_o=patterned["category"].map(order)).sort_values(["_o", "entries"],
                                                                                      ascending=[True, False])
-        shown = patterned[["cell", "category", "entries", "final_entries", "hot_periods", "trend", "final_z"]]
-        sections.append(_table(shown.head(200), {"entries", "final_entries", "hot_periods", "final_z"}))
+        shown = patterned[["cell", "category", "entries", "final_entries", "hot_periods", "trend", "final_z"]].head(200)
+        near = patterned.head(200)
+        shown = shown.assign(place=place_labels(near["lat"].to_numpy(float), near["lon"].to_numpy(float)))
+        sections.append(_table(shown, {"entries", "final_entries", "hot_periods", "final_z"}))
     body = "\n".join(sections)
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{_esc(heading)}</title>'
-            f"<style>{_STYLE}</style></head><body>\n{body}\n</body></html>\n")
+    return render_page("emerging.html.j2", title=heading, style=Markup(_STYLE), body=Markup(body), with_map=True)
+
+
+def _interactive_map(hot_spots: EmergingHotSpots) -> str:
+    frame = hot_spots.to_frame()
+    if frame.empty:
+        return ""
+    colours = [COLOURS.get(c, "#cccccc") for c in frame["category"]]
+    lines = [[str(c), f"{int(e)} entries"] for c, e in frame[["category", "entries"]].itertuples(index=False)]
+    counts = hot_spots.summary()
+    legend = [(c, COLOURS[c]) for c in CATEGORIES if counts[c] > 0]
+    return map_html("emerging-map", cells_map_payload(frame["cell"].astype(str).tolist(), colours, lines,
+                                                      legend=legend, label="cells (categories)"))
 
 
 def write_emerging_html(path: str | os.PathLike[str], hot_spots: EmergingHotSpots,

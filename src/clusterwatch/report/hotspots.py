@@ -10,9 +10,12 @@ from pathlib import Path
 import h3
 import numpy as np
 import pandas as pd
-from jinja2 import Environment
 
 from clusterwatch.analysis.space import BernoulliScanResult, HotSpotResult
+from clusterwatch.places import place_labels
+from clusterwatch.report.csvsafe import write_csv
+from clusterwatch.report.mapdata import cells_map_payload, map_html
+from clusterwatch.report.render import render_page
 
 #: At most this many rows per HTML table; the CSV files hold every row.
 MAX_HTML_ROWS = 2000
@@ -22,37 +25,6 @@ MAX_MAP_CELLS = 20_000
 _HOT = ("#fee5d9", "#fcae91", "#fb6a4a", "#cb181d")
 _COLD = ("#eff3ff", "#bdd7e7", "#6baed6", "#2171b5")
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em;color:#222;max-width:1200px}
-h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
-th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}
-th{background:#f4f4f4;cursor:pointer;position:sticky;top:0}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.note{color:#555;font-size:.9em}
-svg{border:1px solid #ddd;background:#fcfcfc}
-</style></head><body>
-<h1>{{ title }}</h1>
-<ul class="note">{% for line in notes %}<li>{{ line }}</li>{% endfor %}</ul>
-{% for section in sections %}
-<h2>{{ section.title }}</h2>
-{% if section.note %}<p class="note">{{ section.note }}</p>{% endif %}
-{% if section.svg %}{{ section.svg | safe }}{% endif %}
-{% if section.table %}{{ section.table | safe }}{% endif %}
-{% endfor %}
-<script>
-document.querySelectorAll("th").forEach(function(th){th.addEventListener("click",function(){
- var table=th.closest("table"),body=table.tBodies[0],i=Array.prototype.indexOf.call(th.parentNode.children,th);
- var asc=th.dataset.asc!=="1";th.dataset.asc=asc?"1":"0";
- var rows=Array.prototype.slice.call(body.rows);
- rows.sort(function(a,b){var x=a.cells[i].textContent,y=b.cells[i].textContent;
-  var nx=parseFloat(x),ny=parseFloat(y);var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);return asc?c:-c;});
- rows.forEach(function(r){body.appendChild(r);});});});
-</script>
-</body></html>
-"""
 
 
 def _html_table(frame: pd.DataFrame, max_rows: int = MAX_HTML_ROWS) -> str:
@@ -149,15 +121,33 @@ def hotspots_html(result: HotSpotResult, *, title: str, notes: Sequence[str] = (
                f"at false-discovery rate {result.alpha:g} ({result.inference} p-values, {result.alternative}, "
                f"{result.permutations:,} permutations, seed {result.seed}).")
     significant = cells[cells["significant"]].sort_values("z", ascending=False)
+    if {"lat", "lon"} <= set(significant.columns):  # H3 cells: their centres' places
+        significant = significant.assign(place=place_labels(significant["lat"].to_numpy(float),
+                                                            significant["lon"].to_numpy(float)))
     sections = [
+        {"title": "Map with places", "note": "Pan, zoom and click a cell; boundaries and place names offline.",
+         "svg": _interactive_map(result), "table": None},
         {"title": "Map", "note": "Hot cells red, cold cells blue (darker: larger |z|); grey cells are not "
                                  "significant (lighter grey: no firm of the activity).",
          "svg": hotspot_map(result), "table": None},
         {"title": f"Significant cells ({len(significant):,})", "note": "Sorted by z; every cell is in hotspots.csv.",
          "svg": None, "table": _html_table(significant)},
     ]
-    return Environment(autoescape=True).from_string(_TEMPLATE).render(
-        title=title, notes=[summary, *notes], sections=sections)
+    return render_page("hotspots.html.j2", title=title, notes=[summary, *notes], sections=sections, with_map=True)
+
+
+def _interactive_map(result: HotSpotResult) -> str:
+    cells = result.cells
+    if "cell" not in cells.columns or cells.empty:
+        return ""
+    colours = [(_shade(z, _HOT) if label == "hot" else _shade(z, _COLD) if label == "cold"
+                else ("#bdbdbd" if count else "#e0e0e0"))
+               for label, z, count in cells[["hot_spot", "z", "count"]].itertuples(index=False)]
+    lines = [[f"{label}: z {z:.2f}", f"{count} of {firms} firms"]
+             for label, z, count, firms in cells[["hot_spot", "z", "count", "firms"]].itertuples(index=False)]
+    payload = cells_map_payload(cells["cell"].astype(str).tolist(), colours, lines, label="cells (Gi*)",
+                                legend=[("hot", _HOT[-1]), ("cold", _COLD[-1]), ("not significant", "#bdbdbd")])
+    return map_html("hotspots-map", payload)
 
 
 def write_hotspots(result: HotSpotResult, out: Path, *, title: str = "Gi* hot spots",
@@ -165,7 +155,7 @@ def write_hotspots(result: HotSpotResult, out: Path, *, title: str = "Gi* hot sp
     """Write ``hotspots.csv`` (every cell) and ``hotspots.html`` into ``out`` (created if needed)."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {"cells": out / "hotspots.csv", "html": out / "hotspots.html"}
-    result.to_frame().to_csv(paths["cells"], index=False)
+    write_csv(result.to_frame(), paths["cells"])
     paths["html"].write_text(hotspots_html(result, title=title, notes=notes), encoding="utf-8")
     return paths
 
@@ -209,7 +199,7 @@ def scans_html(results: Mapping[str, BernoulliScanResult], *, title: str, notes:
                   f"otherwise; dark red dots are sites with cases. Radius in {unit}.")
         sections.append({"title": label, "note": note, "svg": scan_map(result),
                          "table": _html_table(result.clusters)})
-    return Environment(autoescape=True).from_string(_TEMPLATE).render(title=title, notes=list(notes),
+    return render_page("hotspots.html.j2", title=title, notes=list(notes),
                                                                        sections=sections)
 
 
@@ -233,7 +223,7 @@ def write_scans(results: Mapping[str, BernoulliScanResult], firms: pd.DataFrame,
         chosen["case"] = result.firm_case[inside].to_numpy()
         chosen["cluster"] = membership[inside].to_numpy()
         members.append(chosen)
-    pd.concat(clusters, ignore_index=True).to_csv(paths["clusters"], index=False)
-    pd.concat(members, ignore_index=True).to_csv(paths["firms"], index=False)
+    write_csv(pd.concat(clusters, ignore_index=True), paths["clusters"])
+    write_csv(pd.concat(members, ignore_index=True), paths["firms"])
     paths["html"].write_text(scans_html(results, title=title, notes=notes, summary=summary), encoding="utf-8")
     return paths

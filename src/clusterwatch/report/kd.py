@@ -9,45 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment
 
 from clusterwatch.analysis.space.kd import KdResult
+from clusterwatch.report.csvsafe import write_csv
+from clusterwatch.report.render import render_page
 
 _WIDTH, _HEIGHT = 720, 340
 _MARGIN = {"left": 72, "right": 16, "top": 14, "bottom": 44}
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em;color:#222;max-width:1100px}
-h1{font-size:1.5em}h2{font-size:1.15em;margin-top:2em}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
-th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}th{background:#f4f4f4}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.note{color:#555;font-size:.9em}
-svg{border:1px solid #ddd;background:#fff}
-.legend span{display:inline-block;margin-right:1.2em;font-size:.85em}
-.legend i{display:inline-block;width:1.6em;height:.8em;margin-right:.3em;vertical-align:middle}
-</style></head><body>
-<h1>{{ title }}</h1>
-<ul class="note">{% for line in notes %}<li>{{ line }}</li>{% endfor %}</ul>
-<p class="note">Kd (Duranton &amp; Overman 2005) is the density of the distances between every pair of the activity's
-firms. The grey bands are what the same number of firms placed at randomly drawn firm sites produce: the
-pointwise envelope (light) and the global envelope (dark; as R dbmss computes it), both at the risk level shown.
-Where the curve runs above the global envelope (marked red) the activity is localised at that distance; below it,
-dispersed. Γ and Ψ are the areas above and below the global envelope.</p>
-<p class="legend"><span><i style="background:#cfcfcf"></i>local envelope</span>
-<span><i style="background:#9a9a9a"></i>global envelope</span><span><i style="background:#222;height:2px"></i>Kd</span>
-<span><i style="border-top:1px dashed #555;height:0"></i>mean of the simulations</span>
-<span><i style="background:#d62728;height:4px"></i>localised</span></p>
-{{ summary | safe }}
-{% for plot in plots %}
-<h2>{{ plot.title }}</h2>
-<p class="note">{{ plot.caption }}</p>
-{{ plot.svg | safe }}
-{% endfor %}
-</body></html>
-"""
 
 
 def _nice_step(span: float, target: int = 6) -> float:
@@ -185,8 +154,8 @@ def write_kd(results: Mapping[str, KdResult], out: Path, *, title: str = "Kd",
     curves = curves[["activity", *[c for c in curves.columns if c != "activity"]]]
     summary = summary_frame(results)
     paths = {"kd.csv": out / "kd.csv", "kd_summary.csv": out / "kd_summary.csv", "kd.html": out / "kd.html"}
-    curves.to_csv(paths["kd.csv"], index=False)
-    summary.to_csv(paths["kd_summary.csv"], index=False)
+    write_csv(curves, paths["kd.csv"])
+    write_csv(summary, paths["kd_summary.csv"])
     plots = []
     for label, r in results.items():
         where = ranges_text(r.localised)
@@ -196,7 +165,7 @@ def write_kd(results: Mapping[str, KdResult], out: Path, *, title: str = "Kd",
                       f"Dispersed at {ranges_text(r.dispersed)} (Ψ = {r.dispersion_index:.4f})." if r.dispersed
                       else "Within the global envelope at every distance."))
         plots.append({"title": label, "caption": caption, "svg": kd_svg(r)})
-    page = Environment(autoescape=True).from_string(_TEMPLATE).render(
+    page = render_page("kd.html.j2",
         title=title, notes=list(notes), summary=_summary_table(summary), plots=plots)
     paths["kd.html"].write_text(page, encoding="utf-8")
     return paths

@@ -7,16 +7,16 @@ as SVG by a few lines of inline JavaScript that only recolour nodes (by kind, co
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment
 
 from clusterwatch.analysis.network import NetworkAnalysis
 from clusterwatch.analysis.network.communities import seeded_igraph
+from clusterwatch.report.csvsafe import write_csv
+from clusterwatch.report.render import render_page
 
 #: Nodes and ties drawn at most; the CSV files hold all of them.
 MAX_NODES = 1500
@@ -57,7 +57,7 @@ def write_network_tables(out: Path, analysis: NetworkAnalysis) -> dict[str, Path
     paths = {}
     for name, frame in tables.items():
         path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        write_csv(frame, path)
         paths[name] = path
     return paths
 
@@ -126,58 +126,6 @@ def html_table(frame: pd.DataFrame, max_rows: int = MAX_HTML_ROWS) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}"
 
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em;color:#222;max-width:1250px}
-h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
-th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}th{background:#f4f4f4}
-td.n{text-align:right;font-variant-numeric:tabular-nums}.note{color:#555;font-size:.9em}
-#view{border:1px solid #ddd;background:#fff;width:100%;height:auto}
-.legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:.8em;height:.8em;
-border-radius:50%;margin-right:.3em;vertical-align:middle}
-</style></head><body>
-<h1>{{ title }}</h1>
-<p>{{ summary }}</p>
-<ul class="note">{% for line in notes %}<li>{{ line }}</li>{% endfor %}</ul>
-<h2>Network</h2>
-<p class="note">{{ caption }}</p>
-<p>Colour by <select id="colour">{% for c in colour_options %}<option value="{{ c }}"{% if c == colour_by %}
- selected{% endif %}>{{ c }}</option>{% endfor %}</select> <span class="legend" id="legend"></span></p>
-<svg id="view" viewBox="-20 -20 1040 1040" role="img"
- aria-label="network of organisations"><g id="ties" stroke="#999" stroke-opacity="0.25"></g><g id="nodes"></g></svg>
-<script type="application/json" id="network-data">{{ data | safe }}</script>
-<script>
-(function(){
- var d=JSON.parse(document.getElementById("network-data").textContent),ns="http://www.w3.org/2000/svg";
- var ties=document.getElementById("ties"),nodes=document.getElementById("nodes"),circles=[];
- for(var e=0;e<d.a.length;e++){var l=document.createElementNS(ns,"line");
-  l.setAttribute("x1",d.x[d.a[e]]);l.setAttribute("y1",d.y[d.a[e]]);
-  l.setAttribute("x2",d.x[d.b[e]]);l.setAttribute("y2",d.y[d.b[e]]);ties.appendChild(l);}
- for(var i=0;i<d.x.length;i++){var c=document.createElementNS(ns,"circle");
-  c.setAttribute("cx",d.x[i]);c.setAttribute("cy",d.y[i]);c.setAttribute("r",d.r[i]);
-  if(d.role[i]==="gatekeeper"){c.setAttribute("stroke","#000");c.setAttribute("stroke-width","2");}
-  else{c.setAttribute("stroke","#fff");c.setAttribute("stroke-width","0.5");}
-  var t=document.createElementNS(ns,"title");t.textContent=d.label[i];c.appendChild(t);
-  nodes.appendChild(c);circles.push(c);}
- function paint(by){var pal=d.palettes[by],vals=d[by],leg=document.getElementById("legend"),seen={};
-  for(var i=0;i<circles.length;i++){circles[i].setAttribute("fill",pal[vals[i]]||"#aaa");seen[vals[i]]=1;}
-  leg.innerHTML="";Object.keys(pal).forEach(function(k){if(!seen[k])return;var s=document.createElement("span");
-   var dot=document.createElement("i");dot.style.background=pal[k];s.appendChild(dot);
-   s.appendChild(document.createTextNode(k===""?"unknown":(by==="community"?"community "+k:k)));
-   leg.appendChild(s);});}
- var sel=document.getElementById("colour");sel.addEventListener("change",function(){paint(sel.value);});
- paint(sel.value);
-})();
-</script>
-{% for section in sections %}
-<h2>{{ section.title }}</h2>
-{% if section.note %}<p class="note">{{ section.note }}</p>{% endif %}
-{{ section.table | safe }}
-{% endfor %}
-</body></html>
-"""
 
 
 def network_html(analysis: NetworkAnalysis, *, colour_by: str = "kind", max_nodes: int = MAX_NODES,
@@ -215,7 +163,6 @@ def network_html(analysis: NetworkAnalysis, *, colour_by: str = "kind", max_node
     data = {"x": np.round(x * 1000, 1).tolist(), "y": np.round(y * 1000, 1).tolist(), "r": np.round(radius, 1).tolist(),
             "a": a.tolist(), "b": b.tolist(), "kind": kind, "role": role, "community": community, "label": label,
             "palettes": palettes}
-    payload = json.dumps(data, separators=(",", ":")).replace("</", "<\\/")
     graph = analysis.graph
     metrics = analysis.health.metrics
     summary = (f"{graph.n_nodes:,} organisations, {graph.n_edges:,} ties ({graph.mode}, "
@@ -264,10 +211,9 @@ def network_html(analysis: NetworkAnalysis, *, colour_by: str = "kind", max_node
         if len(analysis.space.candidates):
             sections.append({"title": "Spatial candidates in the network", "note": "",
                              "table": html_table(analysis.space.candidates)})
-    env = Environment(autoescape=True)
-    return env.from_string(_TEMPLATE).render(
+    return render_page("network.html.j2",
         title=title, summary=summary, notes=list(graph.notes), caption=caption, colour_options=COLOR_BY,
-        colour_by=colour_by, data=payload, sections=sections)
+        colour_by=colour_by, data=data, sections=sections)
 
 
 def write_network_html(path: Path, analysis: NetworkAnalysis, **options: Any) -> Path:

@@ -8,50 +8,17 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment
 
 from clusterwatch.analysis.regional import FLAGS, EntryExit, RegionalAnalysis
+from clusterwatch.report.csvsafe import write_csv
+from clusterwatch.report.mapdata import map_html, regions_map_payload
+from clusterwatch.report.render import render_page
 
 #: At most this many rows per HTML table; the CSV files hold every row.
 MAX_HTML_ROWS = 3000
 
 _PALETTE = ("#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d")
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title>
-<style>
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:2em;color:#222;max-width:1200px}
-h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}
-table{border-collapse:collapse;font-size:.85em;margin:.5em 0}
-th,td{border-bottom:1px solid #ddd;padding:3px 8px;text-align:left}
-th{background:#f4f4f4;cursor:pointer;position:sticky;top:0}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.note{color:#555;font-size:.9em}.flag{color:#045a8d;font-weight:600}
-svg{border:1px solid #ddd;background:#fcfcfc}
-</style></head><body>
-<h1>{{ title }}</h1>
-<p>{{ provenance }}</p>
-<ul class="note">{% for line in notes %}<li>{{ line }}</li>{% endfor %}</ul>
-{% if map_svg %}<h2>Map</h2>
-<p class="note">{{ map_caption }}</p>
-{{ map_svg | safe }}{% endif %}
-{% for section in sections %}
-<h2>{{ section.title }}</h2>
-{% if section.note %}<p class="note">{{ section.note }}</p>{% endif %}
-{{ section.table | safe }}
-{% endfor %}
-<script>
-document.querySelectorAll("th").forEach(function(th){th.addEventListener("click",function(){
- var table=th.closest("table"),body=table.tBodies[0],i=Array.prototype.indexOf.call(th.parentNode.children,th);
- var asc=th.dataset.asc!=="1";th.dataset.asc=asc?"1":"0";
- var rows=Array.prototype.slice.call(body.rows);
- rows.sort(function(a,b){var x=a.cells[i].dataset.v||a.cells[i].textContent,
-  y=b.cells[i].dataset.v||b.cells[i].textContent;
-  var nx=parseFloat(x),ny=parseFloat(y);var c=(!isNaN(nx)&&!isNaN(ny))?nx-ny:x.localeCompare(y);return asc?c:-c;});
- rows.forEach(function(r){body.appendChild(r);});});});
-</script>
-</body></html>
-"""
 
 
 def _cell(value: object) -> str:
@@ -213,12 +180,35 @@ def regions_html(analysis: RegionalAnalysis, *, top: int = 3, entry: EntryExit |
             "table": html_table(entry.summary),
         })
     svg = map_svg(analysis)
+    interactive = _interactive_map(analysis)
     caption = ("Colour: number of strong clusters (US Cluster Mapping) per region; "
                + ("H3 cells." if bool(table.regions["h3"].all()) else "circle area: the region's total "
                   f"{analysis.measure}, placed at the mean of its firms' coordinates."))
-    return Environment(autoescape=True).from_string(_TEMPLATE).render(
+    return render_page("regions.html.j2",
         title=title or f"Regional clusters: {p.source}", provenance=p.describe(), notes=notes, map_svg=svg,
-        map_caption=caption, sections=sections)
+        map_caption=caption, sections=sections, interactive_map=interactive, with_map=bool(interactive))
+
+
+def _interactive_map(analysis: RegionalAnalysis) -> str:
+    """The regions on the interactive map, coloured as on the SVG map, with their strongest clusters on click."""
+    regions = analysis.table.regions.dropna(subset=["lat", "lon"])
+    if regions.empty:
+        return ""
+    strong = analysis.flags.cells.assign(strong=analysis.flags.cells["strong"].fillna(False).astype(bool))
+    strong_count = strong.groupby("region", observed=True)["strong"].sum()
+    totals = analysis.specialisation.regions.set_index("region")["total"]
+    names = analysis.strongest(3).groupby("region", observed=True)["name"].agg(lambda s: "; ".join(map(str, s)))
+    ids = regions["region"].astype(str).tolist()
+    counts = regions["region"].map(strong_count).fillna(0).to_numpy(dtype=int)
+    colours = [_PALETTE[min(c, len(_PALETTE) - 1)] for c in counts]
+    sizes = regions["region"].map(totals).fillna(0).to_numpy(dtype=float)
+    lines = [[f"{region}: {size:,.0f} {analysis.measure}", f"strong clusters: {count}",
+              f"strongest: {names[region]}" if region in names.index else ""]
+             for region, size, count in zip(ids, sizes, counts, strict=True)]
+    legend = [(f"{j}+" if j == len(_PALETTE) - 1 else str(j), fill) for j, fill in enumerate(_PALETTE)]
+    payload = regions_map_payload(ids, regions["lat"].to_numpy(float), regions["lon"].to_numpy(float), colours,
+                                  lines, sizes, h3_cells=bool(regions["h3"].all()), legend=legend)
+    return map_html("regions-map", payload, "Strong clusters per region; click a region for its strongest.")
 
 
 def write_regions(analysis: RegionalAnalysis, out: Path, *, top: int = 3, entry: EntryExit | None = None,
@@ -232,17 +222,17 @@ def write_regions(analysis: RegionalAnalysis, out: Path, *, top: int = 3, entry:
         "industries": out / "industries.csv",
         "proximity": out / "proximity.csv",
     }
-    analysis.to_frame().to_csv(paths["regions"], index=False)
-    analysis.strongest(top).to_csv(paths["strongest"], index=False)
-    analysis.specialisation.regions.to_csv(paths["specialisation"], index=False)
+    write_csv(analysis.to_frame(), paths["regions"])
+    write_csv(analysis.strongest(top), paths["strongest"])
+    write_csv(analysis.specialisation.regions, paths["specialisation"])
     industries = (analysis.table.industries
                   .merge(analysis.specialisation.industries, on="industry", how="left")
                   .merge(analysis.flags.thresholds, on="industry", how="left"))
-    industries.to_csv(paths["industries"], index=False)
-    analysis.relatedness.proximity.to_csv(paths["proximity"], index_label="industry")
+    write_csv(industries, paths["industries"])
+    write_csv(analysis.relatedness.proximity, paths["proximity"], index=True, index_label="industry")
     if entry is not None:
         paths["entry_exit"] = out / "entry_exit.csv"
-        entry.to_frame().to_csv(paths["entry_exit"], index=False)
+        write_csv(entry.to_frame(), paths["entry_exit"])
     paths["html"] = out / "regions.html"
     paths["html"].write_text(regions_html(analysis, top=top, entry=entry, title=title), encoding="utf-8")
     return paths
