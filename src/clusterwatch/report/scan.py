@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from clusterwatch.candidates.status import SCORE_WEIGHTS
 from clusterwatch.candidates import CandidateResult
+from clusterwatch.candidates.status import SCORE_WEIGHTS
 from clusterwatch.report.mapdata import (
     CELL_RESOLUTION,
     candidate_cells,
