@@ -12,7 +12,8 @@ from rich.markup import escape
 from rich.progress import TaskID
 from rich.table import Table
 
-from clusterwatch.cli import _parse_columns, _progress, app, console
+from clusterwatch.cli.console import console, progress
+from clusterwatch.cli.options import ColumnOpt, app, parse_columns
 from clusterwatch.errors import InputError, OptionError
 
 if TYPE_CHECKING:
@@ -136,9 +137,7 @@ def activities(
         list[str] | None,
         typer.Option("--format", "-f", help="Source format (see `clusterwatch formats`): once, or once per file."),
     ] = None,
-    column: Annotated[
-        list[str] | None, typer.Option("--column", "-c", help="Map a column: canonical=SOURCE_COLUMN (repeatable).")
-    ] = None,
+    column: ColumnOpt = None,
     workspace: Annotated[
         Path | None, typer.Option("--workspace", "-w", help="Workspace file (DuckDB) instead of source files.")
     ] = None,
@@ -217,11 +216,11 @@ def activities(
     extra_words = _words(stop_words, "--stop-words")
     run_seed = resolve_seed(seed)
     ws_path = workspace if workspace is not None else Path("clusterwatch.duckdb")
-    with _progress() as progress:
-        task = progress.add_task("reading", total=3)
+    with progress() as bar:
+        task = bar.add_task("reading", total=3)
         ws = None
         if sources:
-            firms, acts, read = _read_sources(list(sources), formats, _parse_columns(column or []))
+            firms, acts, read = _read_sources(list(sources), formats, parse_columns(column or []))
             firms, acts = _known_on(firms, acts, cutoff)
             source_formats = formats or ["generic"]
             data = "; ".join(read)
@@ -250,13 +249,13 @@ def activities(
             # dated texts only up to --as-of were kept above; passing it on would also drop the undated ones
             undated = int(pd.to_datetime(texts["date"]).isna().sum())
             fit_as_of = cutoff if undated == 0 else None
-            progress.update(task, description=f"grouping {len(texts):,} texts", completed=1)
+            bar.update(task, description=f"grouping {len(texts):,} texts", completed=1)
             embedding: list[TaskID] = []
 
             def on_embedded(done: int, total: int) -> None:
                 if not embedding:
-                    embedding.append(progress.add_task("embedding texts", total=total))
-                progress.update(embedding[0], completed=done, total=total)
+                    embedding.append(bar.add_task("embedding texts", total=total))
+                bar.update(embedding[0], completed=done, total=total)
 
             result = discover_activities(
                 texts, n_activities, min_firms, fit_as_of, run_seed.entropy, method=method,
@@ -267,7 +266,7 @@ def activities(
         finally:
             if ws is not None:
                 ws.close()
-        progress.update(task, description=f"writing {out}", completed=2)
+        bar.update(task, description=f"writing {out}", completed=2)
         note = _fallback_note(method, result)
         about = {"data": data, "stop words": f"{len(words)} extra" + (" (SBIR preset)" if use_sbir else "")
                                  + (" (Norwegian preset)" if use_no else "")

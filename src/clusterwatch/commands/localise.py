@@ -12,7 +12,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from clusterwatch.cli import WorkspaceOpt, app, console
+from clusterwatch.cli.console import console
+from clusterwatch.cli.options import WorkspaceOpt, app
 from clusterwatch.commands._common import code_system_of, located_firms
 from clusterwatch.errors import OptionError
 

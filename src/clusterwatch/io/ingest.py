@@ -310,6 +310,8 @@ def read_firms(
     delimiter: str | None = None,
     code_system: str | None = None,
     date_format: str | None = None,
+    sheet: str | int | None = None,
+    skip_rows: int = 0,
     dataset: str | None = None,
     today: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
@@ -334,6 +336,8 @@ def read_firms(
         ISO alpha-2 country of rows without one (picks the postcode table).
     encoding, delimiter, code_system, date_format
         Overrides for generic files.
+    sheet, skip_rows
+        Excel sheet (name or 0-based index, default the first) and lines above the header to skip (generic files).
     dataset
         Name under which the source is stored (default: its file name); only with a single source.
     today
@@ -378,6 +382,8 @@ def read_firms(
         delimiter=delimiter,
         code_system=code_system.lower() if code_system else None,
         date_format=date_format,
+        sheet=sheet,
+        skip_rows=skip_rows,
         today=today or dt.date.today(),
     )
     results: list[IngestResult] = []

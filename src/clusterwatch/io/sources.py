@@ -168,6 +168,7 @@ def read_table(
     sheet: str | int | None = None,
     newline: str | None = None,
     header: bool = True,
+    skip_rows: int = 0,
 ) -> RawTable:
     """Read one file into a :class:`RawTable`.
 
@@ -191,6 +192,8 @@ def read_table(
         ``"\\r"`` for files with classic Mac line ends (they are converted before reading).
     header
         Whether the first line holds column names (CSV).
+    skip_rows
+        Lines above the header to skip (title rows of an Excel sheet, a CSV preamble); line numbers still count them.
 
     Raises
     ------
@@ -201,9 +204,9 @@ def read_table(
     kind = kind or file_kind(src)
     if kind in ("csv", "tsv"):
         raw = _read_csv(src, delimiter="\t" if kind == "tsv" and delimiter is None else delimiter,
-                        encoding=encoding, newline=newline, header=header)
+                        encoding=encoding, newline=newline, header=header, skip_rows=skip_rows)
     elif kind == "excel":
-        raw = _read_excel(src, sheet)
+        raw = _read_excel(src, sheet, skip_rows)
     elif kind == "parquet":
         raw = _read_duckdb(src, "read_parquet(?)", columns)
     elif kind in ("json", "jsonl"):
@@ -245,7 +248,8 @@ def _transcoded(path: str, encoding: str, newline: str | None) -> str:
     return tmp
 
 
-def _read_csv(path: str, *, delimiter: str | None, encoding: str, newline: str | None, header: bool) -> RawTable:
+def _read_csv(path: str, *, delimiter: str | None, encoding: str, newline: str | None, header: bool,
+              skip_rows: int = 0) -> RawTable:
     try:
         enc = codecs.lookup(encoding).name.replace("_", "-")
     except LookupError as exc:
@@ -261,8 +265,8 @@ def _read_csv(path: str, *, delimiter: str | None, encoding: str, newline: str |
         try:
             rel = con.sql(
                 "SELECT * FROM read_csv(?, all_varchar=true, header=?, delim=?, quote='\"', escape='\"', "
-                "store_rejects=true, auto_detect=true, sample_size=-1, max_line_size=10000000)",
-                params=[read_path, header, delim],
+                "store_rejects=true, auto_detect=true, sample_size=-1, max_line_size=10000000, skip=?)",
+                params=[read_path, header, delim, int(skip_rows)],
             )
             table = _to_arrow(rel)
             rejects = con.sql(
@@ -280,7 +284,7 @@ def _read_csv(path: str, *, delimiter: str | None, encoding: str, newline: str |
     rejected = _parse_rejects(path, rejects)
     n_bad = len(rejected)
     rows_read = n_ok + n_bad
-    header_lines = 1 if header else 0
+    header_lines = (1 if header else 0) + int(skip_rows)
     # record numbers of the usable rows: all records minus the rejected ones, in order
     if n_bad:
         bad_records = rejected["record"].to_numpy(dtype=np.int64)
@@ -352,15 +356,26 @@ def _parse_rejects(path: str, rejects: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _read_excel(path: str, sheet: str | int | None) -> RawTable:
+def _read_excel(path: str, sheet: str | int | None, skip_rows: int = 0) -> RawTable:
     try:
-        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str, engine="openpyxl")
+        book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for a bad workbook
         raise InputError(f"cannot be read as an Excel workbook ({exc})", path=path) from exc
+    with book:
+        sheets = [str(s) for s in book.sheet_names]
+        if isinstance(sheet, int) and not 0 <= sheet < len(sheets):
+            raise InputError(f"has no sheet {sheet} (0-based); its sheets are {', '.join(map(repr, sheets))}",
+                             path=path)
+        if isinstance(sheet, str) and sheet not in sheets:
+            raise InputError(f"has no sheet {sheet!r}; its sheets are {', '.join(map(repr, sheets))}", path=path)
+        try:
+            frame = book.parse(sheet_name=0 if sheet is None else sheet, dtype=str, skiprows=skip_rows or None)
+        except Exception as exc:  # openpyxl raises many types for a bad workbook
+            raise InputError(f"cannot be read as an Excel workbook ({exc})", path=path) from exc
     frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
     n = len(frame)
     frame[RECORD] = np.arange(1, n + 1, dtype=np.int64)
-    frame[LINE] = frame[RECORD] + 1
+    frame[LINE] = frame[RECORD] + 1 + int(skip_rows)
     return RawTable(path=path, frame=frame.reset_index(drop=True), rows_read=n)
 
 

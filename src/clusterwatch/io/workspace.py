@@ -106,14 +106,15 @@ class Workspace:
 
     @property
     def rejected_path(self) -> Path:
-        """``rejected.csv`` beside the workspace file."""
-        return self.path.with_name("rejected.csv")
+        """``WORKSPACE.rejected.csv`` beside the workspace file (its own: two workspaces in a folder keep theirs)."""
+        return self.path.with_name(f"{self.path.stem}.rejected.csv")
 
     # -- writing
     def store(self, result: IngestResult) -> None:
         """Store an ingest result, replacing every dataset it contains, in one transaction.
 
-        ``rejected.csv`` beside the workspace is rewritten afterwards with every rejected row of every dataset.
+        ``WORKSPACE.rejected.csv`` beside the workspace is rewritten afterwards with every rejected row of every
+        dataset.
         """
         con = self._con
         datasets = [s.dataset for s in result.report.sources]
@@ -163,7 +164,7 @@ class Workspace:
             self._con.unregister("_frame")
 
     def write_rejected_csv(self) -> Path:
-        """Write every rejected row (all datasets) to ``rejected.csv`` beside the workspace."""
+        """Write every rejected row (all datasets) to ``WORKSPACE.rejected.csv`` beside the workspace."""
         frame = self._con.execute(
             'SELECT dataset, source, line, record, "column", reason, raw FROM rejected ORDER BY dataset, record'
         ).df()

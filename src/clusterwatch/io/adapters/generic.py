@@ -14,7 +14,8 @@ def read_generic(path: str, options: ReadOptions) -> Extract:
 
     ``x``/``y`` columns with ``--crs`` are projected coordinates. ``--country`` fills a missing country.
     """
-    raw = read_table(path, encoding=options.encoding or "utf-8", delimiter=options.delimiter)
+    raw = read_table(path, encoding=options.encoding or "utf-8", delimiter=options.delimiter, sheet=options.sheet,
+                     skip_rows=options.skip_rows)
     frame = apply_column_map(raw.frame, options.columns, path)
     require_location_columns(frame, path, crs=options.crs)
     keep = [c for c in [*names(FIRM_COLUMNS), "x", "y"] if c in frame.columns]

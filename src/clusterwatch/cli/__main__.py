@@ -1,0 +1,5 @@
+"""``python -m clusterwatch.cli``: the program."""
+
+from clusterwatch.cli import main
+
+main()
