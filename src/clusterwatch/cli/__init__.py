@@ -31,9 +31,21 @@ def main() -> None:
     _main()
 
 
+#: Names commands imported from ``clusterwatch.cli`` before the split, and where they live now (new code imports
+#: them from there; these keep a command written against the old module working).
+_MOVED = {"console": "console", "err_console": "console", "_progress": "console", "WorkspaceOpt": "options",
+          "_parse_columns": "options"}
+_RENAMED = {"_progress": "progress", "_parse_columns": "parse_columns"}
+
+
 def __getattr__(name: str) -> Any:
+    import importlib
+
     if name == "app":  # the program with every command registered
         import clusterwatch.cli.program as _module
 
         return _module.app
+    if name in _MOVED:
+        module = importlib.import_module(f"clusterwatch.cli.{_MOVED[name]}")
+        return getattr(module, _RENAMED.get(name, name))
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

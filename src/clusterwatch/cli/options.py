@@ -61,10 +61,14 @@ def check_date(value: str | None, flag: str = "--as-of") -> str | None:
     --------
     >>> check_date("2020-02-29")
     '2020-02-29'
-    >>> check_date("2020-02-30")
-    Traceback (most recent call last):
-    ...
-    click.exceptions.BadParameter: '2020-02-30' is not a date (YYYY-MM-DD): day is out of range for month
+    >>> for bad in ("2020-02-30", "2020-13-01", "1/2/2020"):
+    ...     try:
+    ...         check_date(bad)
+    ...     except typer.BadParameter as exc:
+    ...         print(exc.message)
+    '2020-02-30' is not a date (YYYY-MM-DD): day is out of range for month
+    '2020-13-01' is not a date (YYYY-MM-DD): month must be in 1..12
+    '1/2/2020' is not a date (YYYY-MM-DD): it is not in that form
     """
     if value is None:
         return None
@@ -74,7 +78,7 @@ def check_date(value: str | None, flag: str = "--as-of") -> str | None:
     except ValueError as exc:
         reason = str(exc)
         if reason.startswith("Invalid isoformat string"):
-            reason = "use YYYY-MM-DD"
+            reason = "it is not in that form"
         raise typer.BadParameter(f"{text!r} is not a date (YYYY-MM-DD): {reason}", param_hint=flag) from None
     return day.isoformat()
 

@@ -50,8 +50,9 @@ def _firm_codes(firms: pd.DataFrame, system: str) -> pd.Series:
     """Every code of every firm of ``system``, one row each, indexed by the firm's row position."""
     own = firms["code_system"].astype("string") == system
     text = firms["codes"].astype("string").fillna(firms["code"].astype("string")).where(own)
-    exploded = pd.Series(text.to_numpy(), dtype="string").str.split(";").explode().str.strip()
-    return exploded[exploded.notna() & (exploded != "")]
+    from clusterwatch.codes.formats import explode_codes
+
+    return explode_codes(pd.Series(text.to_numpy(), dtype="string"))
 
 
 def _activity(firms: pd.DataFrame, codes: list[str], code_system: str | None) -> tuple[np.ndarray, str]:

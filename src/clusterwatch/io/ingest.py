@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clusterwatch.codes.formats import CODES_SEPARATOR, join_codes
 from clusterwatch.errors import ClusterwatchError, InputError
 from clusterwatch.io.adapters.base import Extract, ReadOptions, get_adapter
 from clusterwatch.io.geocode import GeocodeOptions
@@ -132,7 +133,7 @@ def _merge_observations(rows: pd.DataFrame) -> pd.DataFrame:
         firms["employees"] = grouped["employees"].max()
     if rows["codes"].notna().any():
         firms["codes"] = grouped["codes"].agg(
-            lambda s: ";".join(dict.fromkeys(c for v in s.dropna() for c in str(v).split(";") if c)) or pd.NA
+            lambda s: join_codes([c for v in s.dropna() for c in str(v).split(CODES_SEPARATOR)]) or pd.NA
         )
     return firms.reset_index()
 

@@ -369,7 +369,8 @@ def _read_excel(path: str, sheet: str | int | None, skip_rows: int = 0) -> RawTa
         if isinstance(sheet, str) and sheet not in sheets:
             raise InputError(f"has no sheet {sheet!r}; its sheets are {', '.join(map(repr, sheets))}", path=path)
         try:
-            frame = book.parse(sheet_name=0 if sheet is None else sheet, dtype=str, skiprows=skip_rows or None)
+            frame = pd.read_excel(book, sheet_name=0 if sheet is None else sheet, dtype=str,
+                                  skiprows=skip_rows or None)
         except Exception as exc:  # openpyxl raises many types for a bad workbook
             raise InputError(f"cannot be read as an Excel workbook ({exc})", path=path) from exc
     frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]

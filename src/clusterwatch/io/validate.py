@@ -26,31 +26,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from clusterwatch.codes.formats import CODE_PATTERNS, normalise_code
 from clusterwatch.io.geocode import GeocodeOptions, locate_postcodes, project_to_wgs84
 from clusterwatch.io.sources import LINE, RECORD, STR, arrow_strings, empty_rejected, string_series
 from clusterwatch.schema import FIRM_COLUMNS, FIRM_KINDS, names
-
-#: Code formats by code system, on the code with dots and spaces removed.
-CODE_PATTERNS: dict[str, str] = {
-    "naics": r"\d{2,6}",
-    "nace2": r"[A-U]|\d{2,4}",
-    "sn2007": r"\d{2,5}",  # Norway's SN2007: NACE Rev. 2 plus a fifth national digit
-    "uksic2007": r"\d{4,5}",
-    "sic1987": r"\d{2,4}",
-}
 
 #: Rows validated at a time: bounds the memory of temporary arrays on files of millions of rows.
 CHUNK_ROWS = 400_000
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "sme", "x"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0", "non-sme"}
-
-
-def normalise_code(values: pd.Series) -> pd.Series:
-    """Official codes to their stored form: dots and spaces removed (``62.01`` → ``6201``); a range such as NAICS
-    ``31-33`` keeps its dash (and is then malformed for a firm)."""
-    return string_series(_blank_to_null(pc.replace_substring_regex(arrow_strings(values), r"[.\s]", "")),
-                         values.index)
 
 
 def parse_dates(values: pd.Series, fmt: str | None = None) -> pd.Series:
