@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +61,7 @@ def ingest_sources(sources: Sequence[Path], workspace: Path, options: SourceOpti
     """Read ``sources`` with ``options`` and store them in ``workspace``; the result and the rejected-rows file.
 
     The store is one transaction: interrupted (Ctrl-C) or failing, it is rolled back and the workspace keeps what
-    it held (an interruption is re-raised as a :class:`KeyboardInterrupt` that says so).
+    it held (an interruption says so on standard error and is raised again: exit code 130).
     """
     from clusterwatch.io.ingest import read_firms
     from clusterwatch.io.workspace import Workspace
@@ -79,9 +80,10 @@ def ingest_sources(sources: Sequence[Path], workspace: Path, options: SourceOpti
         with Workspace(workspace) as ws:
             ws.store(result)
             rejected_path = ws.rejected_path
-    except KeyboardInterrupt:
-        raise KeyboardInterrupt(f"while storing: nothing was stored, {workspace} holds what it held before"
-                                ) from None
+    except KeyboardInterrupt:  # typer turns it into exit code 130 without a word: say what became of the store
+        print(f"clusterwatch: interrupted while storing: nothing was stored, {workspace} holds what it held before",
+              file=sys.stderr)
+        raise
     return result, rejected_path
 
 

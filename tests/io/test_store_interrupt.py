@@ -1,0 +1,104 @@
+"""Ctrl-C while a source is stored: the workspace keeps what it held, its file does not grow, the CLI says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import clusterwatch
+from clusterwatch.cli import run
+from clusterwatch.io.workspace import Workspace
+
+SAMPLE = "companies_house_sample/BasicCompanyDataAsOneFile-2020-05-01_sample.csv"
+
+
+def _held(path: Path) -> tuple[list[str], int, int]:
+    with Workspace(path, read_only=True) as ws:
+        return ws.sources()["dataset"].astype(str).tolist(), len(ws.firms()), len(ws.rejected())
+
+
+@pytest.fixture
+def stored(tmp_path: Path, shared_data: Path) -> tuple[Path, clusterwatch.IngestResult]:
+    """A workspace holding the Companies House sample, and a second source (the same rows under another name)."""
+    path = tmp_path / "ws.duckdb"
+    with Workspace(path) as ws:
+        ws.store(clusterwatch.read_firms(shared_data / SAMPLE, format="companies-house"))
+    return path, clusterwatch.read_firms(shared_data / SAMPLE, format="companies-house", dataset="again")
+
+
+def test_interrupted_while_staging_leaves_file_and_rows(stored: tuple[Path, Any],
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    path, second = stored
+    before, size = _held(path), path.stat().st_size
+    assert before[1] > 4000
+    staged: list[str] = []
+    original = Workspace._stage
+
+    def interrupted(self: Workspace, table: str, *args: Any, **kwargs: Any) -> Any:
+        staged.append(table)
+        if table == "rejected":  # after the firms are staged
+            raise KeyboardInterrupt
+        return original(self, table, *args, **kwargs)
+
+    monkeypatch.setattr(Workspace, "_stage", interrupted)
+    for _ in range(3):  # again and again: the file must not grow
+        with pytest.raises(KeyboardInterrupt), Workspace(path) as ws:
+            ws.store(second)
+    assert staged[:4] == ["firms", "activities", "relations", "rejected"]
+    assert _held(path) == before
+    assert path.stat().st_size == size
+
+
+class _InterruptOn:
+    """A connection that raises KeyboardInterrupt on the first statement containing ``marker``."""
+
+    def __init__(self, con: Any, marker: str) -> None:
+        self._con, self._marker, self.hit = con, marker, False
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if self._marker in sql and not self.hit:
+            self.hit = True
+            raise KeyboardInterrupt
+        return self._con.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def test_interrupted_inside_the_transaction_rolls_back(stored: tuple[Path, Any]) -> None:
+    path, second = stored
+    before = _held(path)
+    with Workspace(path) as ws:
+        proxy = _InterruptOn(ws._con, "INSERT INTO sources")
+        ws._con = proxy  # type: ignore[assignment]
+        # the firms and rejected rows are already inserted inside the transaction when it comes
+        with pytest.raises(KeyboardInterrupt):
+            ws.store(second)
+        assert proxy.hit
+        ws._con = proxy._con
+        assert ws.firms()["dataset"].unique().tolist() == before[0]  # the same connection sees no partial store
+    assert _held(path) == before
+    # and the workspace still takes the store afterwards
+    with Workspace(path) as ws:
+        ws.store(second)
+    assert sorted(_held(path)[0]) == sorted([*before[0], "again"])
+
+
+def test_cli_says_the_workspace_is_intact(stored: tuple[Path, Any], shared_data: Path,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = stored
+    before = _held(path)
+
+    def interrupted(self: Workspace, *args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Workspace, "_stage", interrupted)
+    code = run(["ingest", str(shared_data / SAMPLE), "-f", "companies-house", "-w", str(path), "--dataset", "x"])
+    assert code == 130
+    err = capsys.readouterr().err
+    assert "interrupted while storing" in err and f"{path} holds what it held before" in err
+    assert "TransactionException" not in err and "internal error" not in err
+    assert _held(path) == before
