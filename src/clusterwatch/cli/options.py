@@ -31,10 +31,11 @@ import typer
 from clusterwatch.schema import FIRM_COLUMNS, names
 
 __all__ = [
-    "MAX_POPULATION", "PERMUTATIONS", "AlphaOpt", "AsOfOpt", "CodeOpt", "CodeSystemOpt", "ColumnOpt", "CountryOpt",
-    "CrsOpt", "DatasetNameOpt", "DatasetOpt", "DateFormatOpt", "DelimiterOpt", "EncodingOpt", "FormatOpt",
-    "GeocodeTableOpt", "JobsOpt", "MaxPopulationOpt", "OutOpt", "PermutationsOpt", "PostcodesOpt", "SchedulerOpt",
-    "SeedOpt", "SheetOpt", "SkipRowsOpt", "WorkspaceOpt", "app", "check_date", "check_out", "parse_columns",
+    "MAX_POPULATION", "PERMUTATIONS", "WORKSPACE", "AlphaOpt", "AsOfOpt", "CodeOpt", "CodeSystemOpt", "ColumnOpt",
+    "CountryOpt", "CrsOpt", "DatasetNameOpt", "DatasetOpt", "DateFormatOpt", "DelimiterOpt", "EncodingOpt",
+    "FormatOpt", "GeocodeTableOpt", "JobsOpt", "MaxPopulationOpt", "OutOpt", "PermutationsOpt", "PostcodesOpt",
+    "SchedulerOpt", "SeedOpt", "SheetOpt", "SkipRowsOpt", "WorkspaceOpt", "app", "check_date", "check_out",
+    "date_callback", "parse_columns",
 ]
 
 app = typer.Typer(
@@ -83,7 +84,8 @@ def check_date(value: str | None, flag: str = "--as-of") -> str | None:
     return day.isoformat()
 
 
-def _date_callback(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+def date_callback(ctx: typer.Context, param: typer.CallbackParam, value: str | None) -> str | None:
+    """A typer callback for any date option (``--since``, ``--start`` ...): :func:`check_date` naming it."""
     flag = param.opts[0] if param.opts else "--as-of"
     return check_date(value, flag)
 
@@ -138,7 +140,7 @@ OutOpt = Annotated[
                        help="Folder for the outputs (made if missing; checked writable before any computing).")
 ]
 AsOfOpt = Annotated[
-    str | None, typer.Option("--as-of", callback=_date_callback,
+    str | None, typer.Option("--as-of", callback=date_callback,
                              help="Use only what was known on this date, YYYY-MM-DD (default: the data's last).")
 ]
 DatasetOpt = Annotated[

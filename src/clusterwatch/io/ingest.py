@@ -199,6 +199,28 @@ def _link_rejects(table: pd.DataFrame, rows: pd.DataFrame, path: str, date_forma
     return rejected
 
 
+#: Encodings worth trying when a file is not UTF-8 (Western European registers: Windows' cp1252 or latin-1).
+ENCODING_HINT = "e.g. --encoding cp1252 or --encoding latin-1"
+
+
+def _reading_warnings(rows_read: int, by_reason: Mapping[str, int], encoding: str | None) -> list[str]:
+    """Notes that tell a user what went wrong reading a file as a whole: no rows at all, text that did not decode.
+
+    >>> _reading_warnings(0, {}, None)
+    ['warning: the file holds no rows (a header line at most): nothing was ingested from it']
+    >>> _reading_warnings(10, {"undecodable bytes": 3}, None)[0][:68]
+    'warning: 3 of 10 rows could not be decoded as utf-8: give the file’s'
+    """
+    notes = []
+    if rows_read == 0:
+        notes.append("warning: the file holds no rows (a header line at most): nothing was ingested from it")
+    bad = by_reason.get("undecodable bytes", 0)
+    if bad:
+        notes.append(f"warning: {bad:,} of {rows_read:,} rows could not be decoded as {encoding or 'utf-8'}: give "
+                     f"the file’s encoding with --encoding ({ENCODING_HINT}) to read them")
+    return notes
+
+
 def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options: ReadOptions) -> IngestResult:
     """Validate one adapter :class:`Extract` and build the canonical tables and its report."""
     if extract.rows_are not in ROWS_ARE:
@@ -272,6 +294,7 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
     for r in rejected["reason"].astype(str):
         cat = _reason_category(r)
         by_reason[cat] = by_reason.get(cat, 0) + 1
+    notes += _reading_warnings(extract.rows_read, by_reason, options.encoding)
     report = SourceReport(
         dataset=dataset,
         path=path,

@@ -99,12 +99,15 @@ class RawTable:
         Records the parser could not use, with columns ``source, line, record, column, reason, raw``.
     rows_read
         Records found in the file (usable + rejected), header excluded.
+    delimiter
+        The field separator of a delimited text file (given or detected); ``None`` for other formats.
     """
 
     path: str
     frame: pd.DataFrame
     rejected: pd.DataFrame = field(default_factory=lambda: empty_rejected())
     rows_read: int = 0
+    delimiter: str | None = None
 
     def require(self, columns: Sequence[str]) -> None:
         """Raise :class:`InputError` naming the first of ``columns`` the file lacks."""
@@ -239,7 +242,8 @@ def _transcoded(path: str, encoding: str, newline: str | None) -> str:
         try:
             data = data.decode(encoding).encode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(f"is not {encoding} text (byte {exc.start} cannot be decoded)", path=path) from exc
+            raise InputError(f"is not {encoding} text (byte {exc.start} cannot be decoded); give its encoding with "
+                             "--encoding (utf-8, cp1252, latin-1 ...)", path=path) from exc
     if newline == "\r":
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="clusterwatch-")
@@ -281,7 +285,7 @@ def _read_csv(path: str, *, delimiter: str | None, encoding: str, newline: str |
             os.unlink(tmp)
     frame = _arrow_to_pandas(_normalise_names(table))
     n_ok = len(frame)
-    rejected = _parse_rejects(path, rejects)
+    rejected = _parse_rejects(path, rejects, skip_rows)
     n_bad = len(rejected)
     rows_read = n_ok + n_bad
     header_lines = (1 if header else 0) + int(skip_rows)
@@ -300,7 +304,7 @@ def _read_csv(path: str, *, delimiter: str | None, encoding: str, newline: str |
         lines = lines + np.concatenate([[0], np.cumsum(extra)[:-1]])
     frame[RECORD] = records
     frame[LINE] = lines
-    return RawTable(path=path, frame=frame, rejected=rejected, rows_read=rows_read)
+    return RawTable(path=path, frame=frame, rejected=rejected, rows_read=rows_read, delimiter=delim)
 
 
 def _normalise_names(table: pa.Table) -> pa.Table:
@@ -333,7 +337,7 @@ _ERROR_REASONS = {
 }
 
 
-def _parse_rejects(path: str, rejects: pd.DataFrame) -> pd.DataFrame:
+def _parse_rejects(path: str, rejects: pd.DataFrame, skip_rows: int = 0) -> pd.DataFrame:
     if rejects.empty:
         return empty_rejected()
     rejects = rejects.drop_duplicates("line", keep="first")
@@ -347,7 +351,7 @@ def _parse_rejects(path: str, rejects: pd.DataFrame) -> pd.DataFrame:
             "source": path,
             "line": pd.array(lines, dtype="Int64"),
             # without multi-line records a record's number is its line less the header
-            "record": pd.array(lines - 1, dtype="Int64"),
+            "record": pd.array(lines - 1 - int(skip_rows), dtype="Int64"),
             "column": rejects["column_name"].astype("object").where(rejects["column_name"].notna(), None).to_numpy(),
             "reason": reason,
             "raw": rejects["csv_line"].astype("object").to_numpy(),
