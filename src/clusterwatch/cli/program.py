@@ -16,6 +16,11 @@ from typing import Annotated
 
 import typer
 
+try:  # typer ships its own copy of click from 0.2x on; before, it used click itself
+    from typer._click.exceptions import ClickException, UsageError
+except ImportError:  # pragma: no cover - older typer
+    from click.exceptions import ClickException, UsageError  # type: ignore[assignment,no-redef]
+
 from clusterwatch import __version__
 from clusterwatch.cli.console import console, escape, fmt, fmt_range, print_table
 from clusterwatch.cli.options import WORKSPACE, OutOpt, SeedOpt, WorkspaceOpt, app
@@ -140,10 +145,25 @@ _load_commands()
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the program with ``argv`` (default: ``sys.argv[1:]``) and return its exit code."""
     try:
-        app(args=list(argv) if argv is not None else None, prog_name="clusterwatch", standalone_mode=True)
-    except SystemExit as exc:  # typer exits on its own after help, usage errors (2) and success
+        # not standalone: usage errors come back here and are said in one line, as every other error is (typer's
+        # boxed message is cut to 80 columns off a terminal)
+        code = app(args=list(argv) if argv is not None else None, prog_name="clusterwatch", standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 1)
+    except ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `clusterwatch` alone: the help (exit 2, as before)
+            exc.show()
+            return exc.exit_code
+        ctx = exc.ctx if isinstance(exc, UsageError) else None
+        kind = "usage error" if isinstance(exc, UsageError) else "error"
+        print(f"clusterwatch: {kind}: {' '.join(exc.format_message().split())}"
+              + (f" (see `{ctx.command_path} --help`)" if ctx is not None else ""), file=sys.stderr)
+        return exc.exit_code
+    except typer.Abort:
+        print("clusterwatch: aborted", file=sys.stderr)
+        return 1
     except KeyboardInterrupt as exc:  # Ctrl-C: say where it stopped (the store rolls back, the workspace is intact)
         where = f" {exc}" if str(exc) else ""
         print(f"clusterwatch: interrupted{where}", file=sys.stderr)

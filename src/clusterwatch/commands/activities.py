@@ -13,7 +13,7 @@ from rich.progress import TaskID
 from rich.table import Table
 
 from clusterwatch.cli.console import console, progress
-from clusterwatch.cli.options import ColumnOpt, app, parse_columns
+from clusterwatch.cli.options import WORKSPACE, AsOfOpt, ColumnOpt, OutOpt, SeedOpt, app, parse_columns
 from clusterwatch.errors import InputError, OptionError
 
 if TYPE_CHECKING:
@@ -141,12 +141,9 @@ def activities(
     workspace: Annotated[
         Path | None, typer.Option("--workspace", "-w", help="Workspace file (DuckDB) instead of source files.")
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV files and activities.html.")] = Path(
-        "activities-out"),
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Use only what was known on this date (YYYY-MM-DD).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: drawn and reported).")] = None,
+    out: OutOpt = Path("activities-out"),
+    as_of: AsOfOpt = None,
+    seed: SeedOpt = None,
     method: Annotated[
         str, typer.Option(help="auto (embeddings when installed), embedding-kmeans or tfidf-svd-kmeans.")
     ] = "auto",
@@ -215,7 +212,7 @@ def activities(
         raise OptionError("--cache applies to source files: a workspace keeps its embeddings itself")
     extra_words = _words(stop_words, "--stop-words")
     run_seed = resolve_seed(seed)
-    ws_path = workspace if workspace is not None else Path("clusterwatch.duckdb")
+    ws_path = workspace if workspace is not None else WORKSPACE
     with progress() as bar:
         task = bar.add_task("reading", total=3)
         ws = None
@@ -246,6 +243,7 @@ def activities(
             use_sbir, use_no, use_dsbs = chosen == "sbir", chosen == "no", chosen == "dsbs"
             words = [*extra_words, *stop_words_of(chosen)]
             title_systems = _title_systems(systems, firms)
+            method, language_note = _method_for_language(method, model, texts["text"])
             # dated texts only up to --as-of were kept above; passing it on would also drop the undated ones
             undated = int(pd.to_datetime(texts["date"]).isna().sum())
             fit_as_of = cutoff if undated == 0 else None
@@ -267,7 +265,7 @@ def activities(
             if ws is not None:
                 ws.close()
         bar.update(task, description=f"writing {out}", completed=2)
-        note = _fallback_note(method, result)
+        note = language_note or _fallback_note(method, result)
         about = {"data": data, "stop words": f"{len(words)} extra" + (" (SBIR preset)" if use_sbir else "")
                                  + (" (Norwegian preset)" if use_no else "")
                                  + (" (DSBS preset)" if use_dsbs else "")}
@@ -299,6 +297,30 @@ def _title_systems(given: list[str], firms: pd.DataFrame) -> tuple[str, ...]:
         return tuple(s for s in SEMANTIC_SYSTEMS if s in found) or SEMANTIC_SYSTEMS
     chosen = {"nace2" if s == "sn2007" else s for s in given}
     return tuple(s for s in SEMANTIC_SYSTEMS if s in chosen)
+
+
+def _method_for_language(method: str, model: str | None, texts: pd.Series) -> tuple[str, str]:
+    """The method to use given the texts' language, and a note saying why when it is not the one asked for.
+
+    The packaged embedding model reads English. With ``--method auto`` and no ``--model``, texts that are not
+    English (a cheap check: the share of English function words, :func:`clusterwatch.language.check_english`)
+    are grouped with TF-IDF instead; with ``--method embedding-kmeans`` and the packaged model the run goes on as
+    asked, with a warning.
+    """
+    from clusterwatch.language import check_english
+
+    if model is not None or method == "tfidf-svd-kmeans":
+        return method, ""
+    found = check_english(texts.tolist())
+    if found.english:
+        return method, ""
+    if method == "auto":
+        return "tfidf-svd-kmeans", (f"The texts do not read as English ({found.describe()}), and the packaged "
+                                    "embedding model reads English: TF-IDF groups them instead. Give --model with "
+                                    "a multilingual sentence-transformers model to use embeddings.")
+    console.print(f"[yellow]warning:[/yellow] {escape(found.describe())}: the packaged embedding model reads "
+                  "English; give --model with a multilingual model, or --method tfidf-svd-kmeans")
+    return method, ""
 
 
 def _fallback_note(requested: str, result: ActivityResult) -> str:
