@@ -124,3 +124,29 @@ def test_one_number_format() -> None:
     assert fmt(2765676) == "2,765,676" and fmt(2765676, grouping=False) == "2765676"
     assert fmt(0.254, percent=True) == "25%" and fmt(0.004, percent=True) == "0.4%"
     assert fmt_range(None, None) == "no dates" and "None" not in fmt_range("2001-01-01", None)
+
+
+def test_commands_import_only_the_options_and_console() -> None:
+    import ast
+
+    import clusterwatch.commands
+
+    folder = Path(clusterwatch.commands.__path__[0])
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("clusterwatch.cli"):
+                assert node.module in ("clusterwatch.cli.options", "clusterwatch.cli.console"), (path.name,
+                                                                                                node.module)
+
+
+def test_a_command_module_loads_without_the_program() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, clusterwatch.commands.scan, clusterwatch.commands.hotspots; "
+            "print('clusterwatch.cli.program' in sys.modules)")
+    env_path = str(Path(__file__).resolve().parents[1] / "src")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
+    assert done.stdout.strip() == "False"

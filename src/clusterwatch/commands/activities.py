@@ -15,6 +15,7 @@ from rich.table import Table
 from clusterwatch.cli.console import console, progress
 from clusterwatch.cli.options import WORKSPACE, AsOfOpt, ColumnOpt, OutOpt, SeedOpt, app, parse_columns
 from clusterwatch.errors import InputError, OptionError
+from clusterwatch.validation import check_choice, check_int
 
 if TYPE_CHECKING:
     from clusterwatch.analysis.text import ActivityResult
@@ -49,18 +50,14 @@ def _check_options(method: str, preset: str, n_activities: int | None, n_broad: 
     """Validate the options that do not need the data; return ``--as-of`` as a timestamp."""
     from clusterwatch.analysis.text.semantic import SEMANTIC_SYSTEMS
 
-    if method not in METHOD_CHOICES:
-        raise OptionError(f"--method {method!r}: one of {', '.join(METHOD_CHOICES)}")
-    if preset not in PRESETS:
-        raise OptionError(f"--preset {preset!r}: one of {', '.join(PRESETS)}")
-    if n_activities is not None and n_activities < 2:
-        raise OptionError(f"--n-activities must be at least 2; got {n_activities}")
+    check_choice(method, "--method", METHOD_CHOICES)
+    check_choice(preset, "--preset", PRESETS)
+    if n_activities is not None:
+        check_int(n_activities, "--n-activities", minimum=2)
     if n_broad is not None and (n_broad < 1 or (n_activities is not None and n_broad >= n_activities)):
         raise OptionError(f"--n-broad must be at least 1 and fewer than --n-activities; got {n_broad}")
-    if min_firms < 1:
-        raise OptionError(f"--min-firms must be at least 1; got {min_firms}")
-    if recent_years < 1:
-        raise OptionError(f"--recent-years must be at least 1; got {recent_years}")
+    check_int(min_firms, "--min-firms", minimum=1)
+    check_int(recent_years, "--recent-years", minimum=1)
     if device not in ("auto", "cpu", "cuda") and not (device.startswith("cuda:") and device[5:].isdigit()):
         raise OptionError(f"--device {device!r}: auto, cpu, cuda or cuda:N")
     allowed = (*SEMANTIC_SYSTEMS, "sn2007", "none")
@@ -199,8 +196,7 @@ def activities(
     from clusterwatch.stats import resolve_seed
 
     systems = _words(code_systems, "--code-systems")
-    if max_tokens < 8:
-        raise OptionError(f"--max-tokens must be 8 or more, got {max_tokens}")
+    check_int(max_tokens, "--max-tokens", minimum=8)
     cutoff = _check_options(method, preset, n_activities, n_broad, min_firms, recent_years, systems, as_of, device)
     formats = list(format or [])
     if sources and workspace is not None:

@@ -31,6 +31,7 @@ from clusterwatch.cli.options import (
 )
 from clusterwatch.commands._common import code_system_of, located_firms
 from clusterwatch.errors import OptionError
+from clusterwatch.validation import check_int
 
 if TYPE_CHECKING:
     from clusterwatch.analysis.space import BernoulliScanResult
@@ -180,8 +181,7 @@ def scan_space(
 
     if bool(code) == bool(by):
         raise OptionError("give either --code (one activity) or --by LEVEL (every activity at a code level)")
-    if min_firms < 1:
-        raise OptionError(f"--min-firms must be at least 1, got {min_firms}")
+    check_int(min_firms, "--min-firms", minimum=1)
     firms = located_firms(workspace, as_of, dataset, minimum=1)
     activities: dict[str, np.ndarray] = {}
     if code:

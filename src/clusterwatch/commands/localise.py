@@ -27,6 +27,7 @@ from clusterwatch.cli.options import (
 )
 from clusterwatch.commands._common import code_system_of, located_firms
 from clusterwatch.errors import OptionError
+from clusterwatch.validation import check_int
 
 if TYPE_CHECKING:
     from clusterwatch.analysis.space.kd import KdResult
@@ -158,8 +159,7 @@ def localise(
     from clusterwatch.report.kd import ranges_text, write_kd
     from clusterwatch.stats import resolve_seed
 
-    if min_firms < 3:
-        raise OptionError(f"--min-firms must be at least 3, got {min_firms}")
+    check_int(min_firms, "--min-firms", minimum=3)
     firms = located_firms(workspace, as_of, dataset, minimum=4)
     activities = _activities(firms, code, code_system, cluster, by, min_firms)
     base = resolve_seed(seed).entropy

@@ -22,6 +22,7 @@ from clusterwatch.cli.options import (
     date_callback,
 )
 from clusterwatch.errors import InputError, OptionError
+from clusterwatch.validation import check_choice, check_int
 
 
 def _read_candidates(path: Path) -> pd.DataFrame:
@@ -110,10 +111,8 @@ def network(
     from clusterwatch.io.workspace import Workspace
     from clusterwatch.report.network import COLOR_BY, write_network_html, write_network_tables
 
-    if top < 1:
-        raise OptionError(f"--top must be at least 1, got {top}")
-    if colour_by not in COLOR_BY:
-        raise OptionError(f"--colour-by must be one of {', '.join(COLOR_BY)}, got {colour_by!r}")
+    check_int(top, "--top", minimum=1)
+    check_choice(colour_by, "--colour-by", COLOR_BY)
     if not workspace.exists():
         raise InputError("no such workspace; run `clusterwatch ingest` first", path=str(workspace))
     candidate_table = _read_candidates(candidates) if candidates is not None else None

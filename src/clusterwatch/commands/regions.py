@@ -21,6 +21,7 @@ from clusterwatch.cli.options import (
     date_callback,
 )
 from clusterwatch.errors import InputError, OptionError
+from clusterwatch.validation import check_int
 
 if TYPE_CHECKING:
     from clusterwatch.analysis.regional import RegionalAnalysis, RegionalTable
@@ -113,8 +114,8 @@ def regions(
     from clusterwatch.io.workspace import Workspace
     from clusterwatch.report.regions import write_regions
 
-    if top < 1 or show < 0:
-        raise OptionError(f"--top must be at least 1 and --show at least 0; got {top} and {show}")
+    check_int(top, "--top", minimum=1)
+    check_int(show, "--show", minimum=0)
     reference_table = _read_table(reference) if reference is not None else None
     mapping_table = _read_table(mapping) if mapping is not None else None
     entry = None

@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from clusterwatch.errors import InputError
+from clusterwatch.validation import check_int
 
 #: The string dtype used for text columns: Arrow-backed, with pd.NA (compact for millions of rows).
 STR = pd.StringDtype("pyarrow")
@@ -204,6 +205,7 @@ def read_table(
         Missing or unreadable file, unknown format, empty file, a requested column absent.
     """
     src = _check_readable(path)
+    skip_rows = check_int(skip_rows, "skip_rows", minimum=0)
     kind = kind or file_kind(src)
     if kind in ("csv", "tsv"):
         raw = _read_csv(src, delimiter="\t" if kind == "tsv" and delimiter is None else delimiter,
