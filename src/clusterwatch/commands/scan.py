@@ -19,7 +19,8 @@ from rich.markup import escape
 from rich.table import Table
 
 from clusterwatch.candidates.config import CandidateConfig, setting_help
-from clusterwatch.cli.console import console, progress
+from clusterwatch.cli.console import console
+from clusterwatch.cli.console import progress as _progress
 from clusterwatch.cli.options import (
     WORKSPACE,
     AsOfOpt,
@@ -213,21 +214,21 @@ def scan(
         stop_words=stop_words, datasets=tuple(dataset) if dataset else None, cities=tuple(city) if city else None,
         bbox=parse_bbox(bbox))
     run_seed = resolve_seed(seed)
-    with progress() as bar:
-        task = bar.add_task("starting", total=6)
+    with _progress() as progress:
+        task = progress.add_task("starting", total=6)
         ingested = None
         if sources:  # ingest's own implementation, with all of its options
-            bar.update(task, description=f"reading {len(sources)} source(s)")
+            progress.update(task, description=f"reading {len(sources)} source(s)")
             result, rejected_path = ingest_sources(
                 sources, workspace, SourceOptions(
                     format=format, columns=tuple(column or ()), postcodes=postcodes, geocode_table=geocode_table,
                     crs=crs, country=country, encoding=encoding, delimiter=delimiter, code_system=code_system,
                     date_format=date_format, sheet=sheet, skip_rows=skip_rows),
-                on_source=lambda message: bar.update(task, description=message))
+                on_source=lambda message: progress.update(task, description=message))
             print_ingest_report(result, workspace, rejected_path)
             ingested = [s.dataset for s in result.report.sources]
-        bar.advance(task)
-        bar.update(task, description=f"reading {workspace}")
+        progress.advance(task)
+        progress.update(task, description=f"reading {workspace}")
         with Workspace(workspace, read_only=True) as ws:
             chosen, line = _choose_datasets(ws, list(dataset) if dataset else None, ingested)
             firms = ws.firms(as_of=as_of, datasets=chosen)
@@ -247,14 +248,14 @@ def scan(
         if config.use_text:
             line += f" (stop words: {config.stop_words}" + (", from the formats" if stop_words == "auto" else "") + ")"
         console.print(escape(line))
-        bar.advance(task)
+        progress.advance(task)
 
         def on_step(message: str, done: int, total: int) -> None:
-            bar.update(task, description=message, completed=1 + done * 4 // max(total, 1))
+            progress.update(task, description=message, completed=1 + done * 4 // max(total, 1))
 
         found = find_candidates(firms, activities, as_of=as_of, config=config, relations=relations,
                                 text_cache=str(workspace), rng=run_seed.entropy, progress=on_step)
-        bar.update(task, description=f"writing {out}", completed=5)
+        progress.update(task, description=f"writing {out}", completed=5)
         out.mkdir(parents=True, exist_ok=True)
         found.candidates.to_csv(out / "candidates.csv", index=False)
         found.candidate_firms.to_csv(out / "candidate_firms.csv", index=False)
@@ -273,7 +274,7 @@ def scan(
                                sources=data_sources[data_sources["dataset"].astype(str).isin(used)],
                                rejected=rejected_counts,
                                versions={"clusterwatch": __version__, "pandas": pd.__version__})
-        bar.advance(task)
+        progress.advance(task)
 
     p = found.parameters
     console.print(f"Scanned {p['n_firms']:,} firms as of {p['as_of']}: {p['n_activities']} activities "
