@@ -104,3 +104,58 @@ def test_cli_says_the_workspace_is_intact(stored: tuple[Path, Any], shared_data:
     assert "interrupted while storing" in err and f"{path} holds what it held before" in err
     assert "TransactionException" not in err and "internal error" not in err
     assert _held(path) == before
+
+
+def _sigint() -> None:
+    """A real Ctrl-C: SIGINT to this process, delivered to the handler the store installed."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_a_real_sigint_before_the_commit_rolls_back(stored: tuple[Path, Any], shared_data: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = stored
+    before, size = _held(path), path.stat().st_size
+    original = Workspace._insert
+
+    def signalled(self: Workspace, table: str, *args: Any, **kwargs: Any) -> Any:
+        out = original(self, table, *args, **kwargs)
+        if table == "firms":  # the firms are in the open transaction
+            _sigint()
+        return out
+
+    monkeypatch.setattr(Workspace, "_insert", signalled)
+    code = run(["ingest", str(shared_data / SAMPLE), "-f", "companies-house", "-w", str(path), "--dataset", "x"])
+    err = capsys.readouterr().err
+    assert code == 130 and "interrupted while storing: nothing was stored" in err
+    assert _held(path) == before and path.stat().st_size == size
+
+
+def test_a_real_sigint_during_the_commit_lets_it_finish(stored: tuple[Path, Any], shared_data: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    path, _ = stored
+    before = _held(path)
+    original = Workspace.__init__
+
+    class SignalOnCommit(_InterruptOn):
+        def execute(self, sql: str, *args: Any) -> Any:
+            if sql == "COMMIT":
+                _sigint()
+            return self._con.execute(sql, *args)
+
+    def init(self: Workspace, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if not self.read_only:
+            self._con = SignalOnCommit(self._con, "")  # type: ignore[assignment]
+
+    monkeypatch.setattr(Workspace, "__init__", init)
+    code = run(["ingest", str(shared_data / SAMPLE), "-f", "companies-house", "-w", str(path), "--dataset", "x"])
+    err = capsys.readouterr().err
+    assert code == 130 and "interrupted while committing: the sources were stored" in err
+    monkeypatch.setattr(Workspace, "__init__", original)
+    datasets, firms, _ = _held(path)
+    assert sorted(datasets) == sorted([*before[0], "x"]) and firms == 2 * before[1]

@@ -31,6 +31,7 @@ from clusterwatch.cli.options import (
     parse_columns,
 )
 from clusterwatch.io.ingest import IngestResult
+from clusterwatch.io.workspace import INTERRUPTED_AFTER
 
 
 @dataclass(frozen=True)
@@ -80,9 +81,13 @@ def ingest_sources(sources: Sequence[Path], workspace: Path, options: SourceOpti
         with Workspace(workspace) as ws:
             ws.store(result)
             rejected_path = ws.rejected_path
-    except KeyboardInterrupt:  # typer turns it into exit code 130 without a word: say what became of the store
-        print(f"clusterwatch: interrupted while storing: nothing was stored, {workspace} holds what it held before",
-              file=sys.stderr)
+    except KeyboardInterrupt as exc:  # typer turns it into exit code 130 without a word: say what became of it
+        if str(exc) == INTERRUPTED_AFTER:
+            print(f"clusterwatch: interrupted while committing: the sources were stored in {workspace} in full",
+                  file=sys.stderr)
+        else:
+            print(f"clusterwatch: interrupted while storing: nothing was stored, {workspace} holds what it held "
+                  "before", file=sys.stderr)
         raise
     return result, rejected_path
 
