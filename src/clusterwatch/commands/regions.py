@@ -9,7 +9,7 @@ import pandas as pd
 import typer
 from rich.markup import escape
 
-from clusterwatch.cli.console import console, fmt, print_table
+from clusterwatch.cli.console import console, print_table
 from clusterwatch.cli.options import (
     WORKSPACE,
     AsOfOpt,
@@ -189,8 +189,10 @@ def _print_summary(analysis: RegionalAnalysis, *, top: int, show: int) -> None:
     rows = []
     for row in strongest.itertuples(index=False):
         record = row._asdict()
-        rows.append((str(record["region"]), record["rank"], str(record["name"]), fmt(record[analysis.measure]),
-                     fmt(record[lq]), "yes" if _true(record["strong"]) else "", record["stars"]))
+        value = record[analysis.measure]
+        rows.append((str(record["region"]), record["rank"], str(record["name"]),
+                     round(float(value)) if pd.notna(value) else None, record[lq],
+                     "yes" if _true(record["strong"]) else "", record["stars"]))
     print_table(f"Strongest clusters in the {len(largest)} largest regions (by {analysis.measure})",
                 ("region", "rank", "cluster", analysis.measure, "LQ", "strong", "stars"), rows,
                 right=(analysis.measure, "LQ", "rank", "stars"))
