@@ -19,13 +19,20 @@ def _held(path: Path) -> tuple[list[str], int, int]:
         return ws.sources()["dataset"].astype(str).tolist(), len(ws.firms()), len(ws.rejected())
 
 
+@pytest.fixture(scope="module")
+def sources(shared_data: Path) -> tuple[clusterwatch.IngestResult, clusterwatch.IngestResult]:
+    """The Companies House sample read once, and the same rows under another dataset name."""
+    first = clusterwatch.read_firms(shared_data / SAMPLE, format="companies-house")
+    return first, clusterwatch.read_firms(shared_data / SAMPLE, format="companies-house", dataset="again")
+
+
 @pytest.fixture
-def stored(tmp_path: Path, shared_data: Path) -> tuple[Path, clusterwatch.IngestResult]:
-    """A workspace holding the Companies House sample, and a second source (the same rows under another name)."""
+def stored(tmp_path: Path, sources: tuple[Any, Any]) -> tuple[Path, clusterwatch.IngestResult]:
+    """A workspace holding the Companies House sample, and a second source to store into it."""
     path = tmp_path / "ws.duckdb"
     with Workspace(path) as ws:
-        ws.store(clusterwatch.read_firms(shared_data / SAMPLE, format="companies-house"))
-    return path, clusterwatch.read_firms(shared_data / SAMPLE, format="companies-house", dataset="again")
+        ws.store(sources[0])
+    return path, sources[1]
 
 
 def test_interrupted_after_the_firms_are_inserted_rolls_back(stored: tuple[Path, Any],
