@@ -192,7 +192,7 @@ def test_texts_without_a_firm_table(tmp_path: Path, shared_data: Path) -> None:
 
 
 @pytest.mark.parametrize(("options", "message"), [
-    (["--method", "bertopic"], "--method 'bertopic'"),
+    (["--method", "bertopic"], "--method must be one of auto, embedding-kmeans, tfidf-svd-kmeans; got 'bertopic'"),
     (["--n-activities", "1"], "--n-activities"),
     (["--n-activities", "4", "--n-broad", "4"], "--n-broad"),
     (["--min-firms", "0"], "--min-firms"),

@@ -26,3 +26,14 @@ def test_every_canonical_column_is_documented(column: str) -> None:
 @pytest.mark.parametrize("adapter", [a.name for a in list_adapters()])
 def test_every_format_is_documented(adapter: str) -> None:
     assert f"`{adapter}`" in README
+
+
+def test_every_command_of_the_program_is_documented() -> None:
+    # the list comes from the typer app, so a new command without a README line fails here
+    import typer
+
+    from clusterwatch.cli import app
+
+    commands = sorted(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
+    assert "scan" in commands and "activities" in commands
+    assert [c for c in commands if f"clusterwatch {c}" not in README] == []

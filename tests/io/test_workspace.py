@@ -35,7 +35,7 @@ def test_reingest_replaces(tmp_path: Path, source: Path, today: dt.date) -> None
         assert len(ws.firms()) == 3
         assert len(ws.rejected()) == 1
         assert ws.sources()["rows_read"].tolist() == [4]
-    rejected = pd.read_csv(tmp_path / "rejected.csv")
+    rejected = pd.read_csv(tmp_path / "ws.rejected.csv")
     assert rejected["line"].tolist() == [5]
     assert rejected["reason"].tolist() == ["impossible coordinates: 0/0"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from clusterwatch.cli import console
+from clusterwatch.cli.console import console
 from clusterwatch.errors import InputError, OptionError
 
 

@@ -12,8 +12,10 @@ from rich.markup import escape
 from rich.progress import TaskID
 from rich.table import Table
 
-from clusterwatch.cli import _parse_columns, _progress, app, console
+from clusterwatch.cli.console import console, progress
+from clusterwatch.cli.options import WORKSPACE, AsOfOpt, ColumnOpt, OutOpt, SeedOpt, app, parse_columns
 from clusterwatch.errors import InputError, OptionError
+from clusterwatch.validation import check_choice, check_int
 
 if TYPE_CHECKING:
     from clusterwatch.analysis.text import ActivityResult
@@ -48,18 +50,14 @@ def _check_options(method: str, preset: str, n_activities: int | None, n_broad: 
     """Validate the options that do not need the data; return ``--as-of`` as a timestamp."""
     from clusterwatch.analysis.text.semantic import SEMANTIC_SYSTEMS
 
-    if method not in METHOD_CHOICES:
-        raise OptionError(f"--method {method!r}: one of {', '.join(METHOD_CHOICES)}")
-    if preset not in PRESETS:
-        raise OptionError(f"--preset {preset!r}: one of {', '.join(PRESETS)}")
-    if n_activities is not None and n_activities < 2:
-        raise OptionError(f"--n-activities must be at least 2; got {n_activities}")
+    check_choice(method, "--method", METHOD_CHOICES)
+    check_choice(preset, "--preset", PRESETS)
+    if n_activities is not None:
+        check_int(n_activities, "--n-activities", minimum=2)
     if n_broad is not None and (n_broad < 1 or (n_activities is not None and n_broad >= n_activities)):
         raise OptionError(f"--n-broad must be at least 1 and fewer than --n-activities; got {n_broad}")
-    if min_firms < 1:
-        raise OptionError(f"--min-firms must be at least 1; got {min_firms}")
-    if recent_years < 1:
-        raise OptionError(f"--recent-years must be at least 1; got {recent_years}")
+    check_int(min_firms, "--min-firms", minimum=1)
+    check_int(recent_years, "--recent-years", minimum=1)
     if device not in ("auto", "cpu", "cuda") and not (device.startswith("cuda:") and device[5:].isdigit()):
         raise OptionError(f"--device {device!r}: auto, cpu, cuda or cuda:N")
     allowed = (*SEMANTIC_SYSTEMS, "sn2007", "none")
@@ -136,18 +134,13 @@ def activities(
         list[str] | None,
         typer.Option("--format", "-f", help="Source format (see `clusterwatch formats`): once, or once per file."),
     ] = None,
-    column: Annotated[
-        list[str] | None, typer.Option("--column", "-c", help="Map a column: canonical=SOURCE_COLUMN (repeatable).")
-    ] = None,
+    column: ColumnOpt = None,
     workspace: Annotated[
         Path | None, typer.Option("--workspace", "-w", help="Workspace file (DuckDB) instead of source files.")
     ] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV files and activities.html.")] = Path(
-        "activities-out"),
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Use only what was known on this date (YYYY-MM-DD).")
-    ] = None,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: drawn and reported).")] = None,
+    out: OutOpt = Path("activities-out"),
+    as_of: AsOfOpt = None,
+    seed: SeedOpt = None,
     method: Annotated[
         str, typer.Option(help="auto (embeddings when installed), embedding-kmeans or tfidf-svd-kmeans.")
     ] = "auto",
@@ -203,8 +196,7 @@ def activities(
     from clusterwatch.stats import resolve_seed
 
     systems = _words(code_systems, "--code-systems")
-    if max_tokens < 8:
-        raise OptionError(f"--max-tokens must be 8 or more, got {max_tokens}")
+    check_int(max_tokens, "--max-tokens", minimum=8)
     cutoff = _check_options(method, preset, n_activities, n_broad, min_firms, recent_years, systems, as_of, device)
     formats = list(format or [])
     if sources and workspace is not None:
@@ -216,12 +208,12 @@ def activities(
         raise OptionError("--cache applies to source files: a workspace keeps its embeddings itself")
     extra_words = _words(stop_words, "--stop-words")
     run_seed = resolve_seed(seed)
-    ws_path = workspace if workspace is not None else Path("clusterwatch.duckdb")
-    with _progress() as progress:
-        task = progress.add_task("reading", total=3)
+    ws_path = workspace if workspace is not None else WORKSPACE
+    with progress() as bar:
+        task = bar.add_task("reading", total=3)
         ws = None
         if sources:
-            firms, acts, read = _read_sources(list(sources), formats, _parse_columns(column or []))
+            firms, acts, read = _read_sources(list(sources), formats, parse_columns(column or []))
             firms, acts = _known_on(firms, acts, cutoff)
             source_formats = formats or ["generic"]
             data = "; ".join(read)
@@ -247,16 +239,17 @@ def activities(
             use_sbir, use_no, use_dsbs = chosen == "sbir", chosen == "no", chosen == "dsbs"
             words = [*extra_words, *stop_words_of(chosen)]
             title_systems = _title_systems(systems, firms)
+            method, language_note = _method_for_language(method, model, texts["text"])
             # dated texts only up to --as-of were kept above; passing it on would also drop the undated ones
             undated = int(pd.to_datetime(texts["date"]).isna().sum())
             fit_as_of = cutoff if undated == 0 else None
-            progress.update(task, description=f"grouping {len(texts):,} texts", completed=1)
+            bar.update(task, description=f"grouping {len(texts):,} texts", completed=1)
             embedding: list[TaskID] = []
 
             def on_embedded(done: int, total: int) -> None:
                 if not embedding:
-                    embedding.append(progress.add_task("embedding texts", total=total))
-                progress.update(embedding[0], completed=done, total=total)
+                    embedding.append(bar.add_task("embedding texts", total=total))
+                bar.update(embedding[0], completed=done, total=total)
 
             result = discover_activities(
                 texts, n_activities, min_firms, fit_as_of, run_seed.entropy, method=method,
@@ -267,8 +260,8 @@ def activities(
         finally:
             if ws is not None:
                 ws.close()
-        progress.update(task, description=f"writing {out}", completed=2)
-        note = _fallback_note(method, result)
+        bar.update(task, description=f"writing {out}", completed=2)
+        note = language_note or _fallback_note(method, result)
         about = {"data": data, "stop words": f"{len(words)} extra" + (" (SBIR preset)" if use_sbir else "")
                                  + (" (Norwegian preset)" if use_no else "")
                                  + (" (DSBS preset)" if use_dsbs else "")}
@@ -300,6 +293,30 @@ def _title_systems(given: list[str], firms: pd.DataFrame) -> tuple[str, ...]:
         return tuple(s for s in SEMANTIC_SYSTEMS if s in found) or SEMANTIC_SYSTEMS
     chosen = {"nace2" if s == "sn2007" else s for s in given}
     return tuple(s for s in SEMANTIC_SYSTEMS if s in chosen)
+
+
+def _method_for_language(method: str, model: str | None, texts: pd.Series) -> tuple[str, str]:
+    """The method to use given the texts' language, and a note saying why when it is not the one asked for.
+
+    The packaged embedding model reads English. With ``--method auto`` and no ``--model``, texts that are not
+    English (a cheap check: the share of English function words, :func:`clusterwatch.language.check_english`)
+    are grouped with TF-IDF instead; with ``--method embedding-kmeans`` and the packaged model the run goes on as
+    asked, with a warning.
+    """
+    from clusterwatch.language import check_english
+
+    if model is not None or method == "tfidf-svd-kmeans":
+        return method, ""
+    found = check_english(texts.tolist())
+    if found.english:
+        return method, ""
+    if method == "auto":
+        return "tfidf-svd-kmeans", (f"The texts do not read as English ({found.describe()}), and the packaged "
+                                    "embedding model reads English: TF-IDF groups them instead. Give --model with "
+                                    "a multilingual sentence-transformers model to use embeddings.")
+    console.print(f"[yellow]warning:[/yellow] {escape(found.describe())}: the packaged embedding model reads "
+                  "English; give --model with a multilingual model, or --method tfidf-svd-kmeans")
+    return method, ""
 
 
 def _fallback_note(requested: str, result: ActivityResult) -> str:

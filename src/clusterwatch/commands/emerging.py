@@ -7,57 +7,67 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from clusterwatch.cli import WorkspaceOpt, app, console
+from clusterwatch.cli.console import console, fmt, print_table
+from clusterwatch.cli.options import (
+    MAX_POPULATION,
+    PERMUTATIONS,
+    WORKSPACE,
+    AlphaOpt,
+    AsOfOpt,
+    CodeSystemOpt,
+    DatasetOpt,
+    JobsOpt,
+    OutOpt,
+    PermutationsOpt,
+    SchedulerOpt,
+    SeedOpt,
+    WorkspaceOpt,
+    app,
+    date_callback,
+)
 from clusterwatch.errors import OptionError
 
 
 @app.command()
 def emerging(
-    workspace: WorkspaceOpt = Path("clusterwatch.duckdb"),
+    workspace: WorkspaceOpt = WORKSPACE,
     code: Annotated[
-        str | None, typer.Option(help="Official code at any level: NAICS 72, 5417, 31-33; NACE J, 62.01 ...")
+        str | None, typer.Option("--code", "-c", help="Official code at any level: NAICS 72, 5417, 31-33; NACE J, "
+                                                      "62.01 ...")
     ] = None,
-    code_system: Annotated[
-        str | None, typer.Option("--code-system", help="System of --code (naics, nace2, ...); default: the firms' one.")
-    ] = None,
+    code_system: CodeSystemOpt = None,
     cluster: Annotated[
         str | None, typer.Option(help="US benchmark cluster instead of --code: its code (13) or name.")
     ] = None,
-    dataset: Annotated[
-        list[str] | None, typer.Option(help="Only firms of these datasets (repeatable); default: all.")
-    ] = None,
+    dataset: DatasetOpt = None,
     city: Annotated[
         list[str] | None, typer.Option(help="Only firms in these cities (repeatable, case-insensitive).")
     ] = None,
     resolution: Annotated[int, typer.Option(help="H3 resolution of the cells (8 ≈ 0.7 km², 7 ≈ 5 km²).")] = 8,
     period: Annotated[str, typer.Option(help="Period of the cube: year, quarter or month.")] = "year",
-    start: Annotated[str | None, typer.Option(help="Leave out entries before this date.")] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Use only what was known on this date (a period still running is left out)."),
-    ] = None,
+    start: Annotated[str | None, typer.Option("--start", callback=date_callback,
+                                              help="Leave out entries before this date (YYYY-MM-DD).")] = None,
+    as_of: AsOfOpt = None,
     ring: Annotated[int, typer.Option(help="Spatial neighbourhood of Gi*, in H3 steps.")] = 1,
     time_lags: Annotated[int, typer.Option("--time-lags", help="Periods back in the Gi* neighbourhood.")] = 1,
     inference: Annotated[str, typer.Option(help="Gi* inference: exact, permutation or normal (Esri).")] = "exact",
-    alpha: Annotated[float, typer.Option(help="False-discovery rate for hot and cold bins.")] = 0.05,
+    alpha: AlphaOpt = 0.05,
     max_temporal: Annotated[
         int | None, typer.Option("--max-temporal", help="Longest space-time cluster, in periods (default: half).")
     ] = None,
     max_spatial_share: Annotated[
-        float, typer.Option("--max-spatial-share", help="Largest share of all entries a scan circle may hold.")
-    ] = 0.5,
+        float, typer.Option("--max-spatial-share", help="Largest share of all entries a scan circle may hold "
+                                                        "(SaTScan's default: 0.5).")
+    ] = MAX_POPULATION,
     max_radius_km: Annotated[
         float | None, typer.Option("--max-radius-km", help="Largest scan circle radius in km (default: none).")
     ] = None,
-    permutations: Annotated[int, typer.Option(help="Monte Carlo replicates (scan; permutation inference).")] = 999,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: drawn and reported).")] = None,
-    scheduler: Annotated[str, typer.Option(help="serial, threads, processes or tcp://host:port.")] = "threads",
-    jobs: Annotated[int | None, typer.Option(help="Workers (default: all CPUs).")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for ehsa.csv, stscan.csv, emerging.html.")] = Path(
-        "emerging-out"
-    ),
+    permutations: PermutationsOpt = PERMUTATIONS,
+    seed: SeedOpt = None,
+    scheduler: SchedulerOpt = "threads",
+    jobs: JobsOpt = None,
+    out: OutOpt = Path("emerging-out"),
 ) -> None:
     """Which places are new, growing, persistent or fading in an activity, and is there an emerging cluster now?
 
@@ -104,19 +114,12 @@ def emerging(
         + (f" (left out: {escape(dropped)})" if dropped else "")
     )
     counts = hot_spots.summary()
-    table = Table(title="Emerging hot spot categories")
-    table.add_column("category")
-    table.add_column("cells", justify="right")
-    for name, n in counts.items():
-        if n:
-            table.add_row(str(name), f"{n:,}")
-    console.print(table)
-    clusters = Table(title=f"Space-time clusters ending {cube.periods[-1]} ({permutations} replicates, "
-                           f"seed {run_seed.entropy})")
-    for col in ("rank", "cells", "from", "observed", "expected", "LLR", "p", f"recurrence ({period}s)"):
-        clusters.add_column(col, justify="left" if col == "from" else "right")
-    for c in scan.clusters[:5]:
-        clusters.add_row(str(c.rank), f"{len(c.locations)}", str(c.start), f"{c.observed}", f"{c.expected:.1f}",
-                         f"{c.llr:.2f}", f"{c.p:.3f}", f"{c.recurrence_periods:.1f}")
-    console.print(clusters)
+    print_table("Emerging hot spot categories", ("category", "cells"),
+                ((str(name), int(n)) for name, n in counts.items() if n), right=("cells",))
+    print_table(f"Space-time clusters ending {cube.periods[-1]} ({fmt(permutations)} replicates, seed "
+                f"{run_seed.entropy})",
+                ("rank", "cells", "from", "observed", "expected", "LLR", "p", f"recurrence ({period}s)"),
+                ((c.rank, len(c.locations), str(c.start), c.observed, fmt(c.expected), fmt(c.llr), fmt(c.p),
+                  fmt(c.recurrence_periods)) for c in scan.clusters[:5]),
+                right=("rank", "cells", "observed", "expected", "LLR", "p", f"recurrence ({period}s)"))
     console.print(f"Wrote {out / 'ehsa.csv'}, {out / 'ehsa_bins.csv'}, {out / 'stscan.csv'} and {page}")

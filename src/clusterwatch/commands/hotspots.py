@@ -9,31 +9,32 @@ import numpy as np
 import pandas as pd
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from clusterwatch.cli import WorkspaceOpt, app, console
+from clusterwatch.cli.console import console, fmt, print_table
+from clusterwatch.cli.options import (
+    MAX_POPULATION,
+    PERMUTATIONS,
+    WORKSPACE,
+    AlphaOpt,
+    AsOfOpt,
+    CodeOpt,
+    CodeSystemOpt,
+    DatasetOpt,
+    JobsOpt,
+    MaxPopulationOpt,
+    OutOpt,
+    PermutationsOpt,
+    SchedulerOpt,
+    SeedOpt,
+    WorkspaceOpt,
+    app,
+)
 from clusterwatch.commands._common import code_system_of, located_firms
 from clusterwatch.errors import OptionError
+from clusterwatch.validation import check_int
 
 if TYPE_CHECKING:
     from clusterwatch.analysis.space import BernoulliScanResult
-
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Firms known on this date (YYYY-MM-DD).")]
-DatasetOpt = Annotated[list[str] | None, typer.Option("--dataset", "-d", help="Only these datasets (repeatable).")]
-CodeOpt = Annotated[
-    list[str] | None,
-    typer.Option("--code", "-c", help="The activity: an industry code at any level, e.g. 31-33, 5417, J, 62 "
-                                      "(repeatable: firms with any of them). A firm matches on any of its codes."),
-]
-CodeSystemOpt = Annotated[
-    str | None, typer.Option("--code-system", help="Code system of --code (default: the firms' only system).")
-]
-SeedOpt = Annotated[int | None, typer.Option("--seed", help="Random seed (default: drawn, then printed).")]
-JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", help="Worker threads (default: all CPUs).")]
-SchedulerOpt = Annotated[
-    str, typer.Option(help="Where replicates run: threads, processes, serial or tcp://host:port (Dask).")
-]
-
 
 def _level(code: str, system: str) -> str | int:
     if system == "naics" and "-" in code:
@@ -49,8 +50,9 @@ def _firm_codes(firms: pd.DataFrame, system: str) -> pd.Series:
     """Every code of every firm of ``system``, one row each, indexed by the firm's row position."""
     own = firms["code_system"].astype("string") == system
     text = firms["codes"].astype("string").fillna(firms["code"].astype("string")).where(own)
-    exploded = pd.Series(text.to_numpy(), dtype="string").str.split(";").explode().str.strip()
-    return exploded[exploded.notna() & (exploded != "")]
+    from clusterwatch.codes.formats import explode_codes
+
+    return explode_codes(pd.Series(text.to_numpy(), dtype="string"))
 
 
 def _activity(firms: pd.DataFrame, codes: list[str], code_system: str | None) -> tuple[np.ndarray, str]:
@@ -72,7 +74,7 @@ def _activity(firms: pd.DataFrame, codes: list[str], code_system: str | None) ->
 
 @app.command()
 def hotspots(
-    workspace: WorkspaceOpt = Path("clusterwatch.duckdb"),
+    workspace: WorkspaceOpt = WORKSPACE,
     as_of: AsOfOpt = None,
     dataset: DatasetOpt = None,
     code: CodeOpt = None,
@@ -81,17 +83,16 @@ def hotspots(
     k: Annotated[int, typer.Option("--k", help="Neighbours: cells within k grid steps.")] = 1,
     area: Annotated[str, typer.Option(help="Study area: firms (cells holding firms) or ring (plus k rings).")] = (
         "firms"),
-    permutations: Annotated[int, typer.Option(help="Conditional permutations.")] = 999,
+    permutations: PermutationsOpt = PERMUTATIONS,
     alternative: Annotated[str, typer.Option(help="two-sided, greater (hot only) or less (cold only).")] = (
         "two-sided"),
-    alpha: Annotated[float, typer.Option(help="False-discovery rate (Benjamini-Hochberg).")] = 0.05,
+    alpha: AlphaOpt = 0.05,
     inference: Annotated[str, typer.Option(help="p-values for FDR: permutation or normal.")] = "permutation",
     seed: SeedOpt = None,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = "threads",
     show: Annotated[int, typer.Option(help="Hot and cold cells listed in the printed summary.")] = 10,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for hotspots.csv and hotspots.html.")] = Path(
-        "hotspots-out"),
+    out: OutOpt = Path("hotspots-out"),
 ) -> None:
     """Gi* hot and cold spots of an activity's firms (all firms without --code) counted on H3 cells.
 
@@ -125,13 +126,11 @@ def hotspots(
                   f"seed {result.seed})")
     listed = pd.concat([result.hot.head(show), result.cold.head(show)])
     if show and len(listed):
-        view = Table(title="Strongest hot and cold cells")
-        for column in ("cell", "lat", "lon", "count", "local_sum", "z", "p", "q", "hot/cold"):
-            view.add_column(column, justify="left" if column in ("cell", "hot/cold") else "right")
-        for row in listed.itertuples(index=False):
-            view.add_row(row.cell, f"{row.lat:.4f}", f"{row.lon:.4f}", f"{row.count:,}", f"{row.local_sum:,}",
-                         f"{row.z:.2f}", f"{row.p_value:.4f}", f"{row.q_value:.4f}", row.hot_spot)
-        console.print(view)
+        print_table("Strongest hot and cold cells",
+                    ("cell", "lat", "lon", "count", "local_sum", "z", "p", "q", "hot/cold"),
+                    ((row.cell, f"{row.lat:.4f}", f"{row.lon:.4f}", row.count, row.local_sum, fmt(row.z),
+                      fmt(row.p_value), fmt(row.q_value), row.hot_spot) for row in listed.itertuples(index=False)),
+                    right=("lat", "lon", "count", "local_sum", "z", "p", "q"))
     elif inference == "permutation" and not (tally.get("hot", 0) or tally.get("cold", 0)):
         console.print(f"note — with {permutations:,} permutations no p-value is below {1 / (permutations + 1):.4f}; "
                       f"over {len(cells):,} cells the FDR control may need more permutations or --inference normal")
@@ -148,7 +147,7 @@ def _place(firms: pd.DataFrame, result: BernoulliScanResult, cluster: int) -> st
 
 @app.command(name="scan-space")
 def scan_space(
-    workspace: WorkspaceOpt = Path("clusterwatch.duckdb"),
+    workspace: WorkspaceOpt = WORKSPACE,
     as_of: AsOfOpt = None,
     dataset: DatasetOpt = None,
     code: CodeOpt = None,
@@ -159,16 +158,15 @@ def scan_space(
     code_system: CodeSystemOpt = None,
     min_firms: Annotated[int, typer.Option("--min-firms", help="With --by: activities with at least this many "
                                                                "firms.")] = 20,
-    max_population: Annotated[float, typer.Option(help="Largest window: share of all firms (<= 0.5).")] = 0.5,
+    max_population: MaxPopulationOpt = MAX_POPULATION,
     max_radius_km: Annotated[float | None, typer.Option("--max-radius-km", help="Largest window radius, km.")] = None,
     min_cases: Annotated[int, typer.Option(help="Fewest cases in a cluster.")] = 2,
     max_clusters: Annotated[int, typer.Option(help="Clusters reported per activity (most likely first).")] = 10,
-    permutations: Annotated[int, typer.Option(help="Monte Carlo replicates.")] = 999,
+    permutations: PermutationsOpt = PERMUTATIONS,
     seed: SeedOpt = None,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = "threads",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for scan_clusters.csv, scan_firms.csv, "
-                                                          "scan.html.")] = Path("scan-out"),
+    out: OutOpt = Path("scan-space-out"),
 ) -> None:
     """Kulldorff's Bernoulli spatial scan: where an activity's firms concentrate (cases) among all firms.
 
@@ -183,8 +181,7 @@ def scan_space(
 
     if bool(code) == bool(by):
         raise OptionError("give either --code (one activity) or --by LEVEL (every activity at a code level)")
-    if min_firms < 1:
-        raise OptionError(f"--min-firms must be at least 1, got {min_firms}")
+    check_int(min_firms, "--min-firms", minimum=1)
     firms = located_firms(workspace, as_of, dataset, minimum=1)
     activities: dict[str, np.ndarray] = {}
     if code:
@@ -238,26 +235,22 @@ def scan_space(
     paths = write_scans(results, firms, out, title="Bernoulli spatial scan", notes=notes, summary=summary)
     if by:
         summary.to_csv(out / "scan_summary.csv", index=False)
-    view = Table(title="Most likely cluster per activity" if by else f"Clusters: {escape(next(iter(results)))}")
     if by:
-        for column in ("activity", "firms", "in cluster", "RR", "radius km", "place", "LLR", "p"):
-            view.add_column(column, justify="left" if column in ("activity", "place") else "right")
-        for row in summary.itertuples(index=False):
-            if pd.isna(row.cluster_cases):
-                view.add_row(escape(row.activity), f"{row.firms:,}", "", "", "", "", "", "")
-                continue
-            view.add_row(escape(row.activity), f"{row.firms:,}", f"{row.cluster_cases:,}/{row.cluster_firms:,}",
-                         f"{row.relative_risk:.2f}", f"{row.radius_km:.2f}", escape(row.place), f"{row.llr:.2f}",
-                         f"{row.p_value:.3f}")
+        print_table("Most likely cluster per activity",
+                    ("activity", "firms", "in cluster", "RR", "radius km", "place", "LLR", "p"),
+                    ((row.activity, row.firms, "", "", "", "", "", "") if pd.isna(row.cluster_cases) else
+                     (row.activity, row.firms, f"{fmt(row.cluster_cases)}/{fmt(row.cluster_firms)}",
+                      fmt(row.relative_risk), fmt(row.radius_km), row.place, fmt(row.llr), fmt(row.p_value))
+                     for row in summary.itertuples(index=False)),
+                    right=("firms", "in cluster", "RR", "radius km", "LLR", "p"))
     else:
         result = next(iter(results.values()))
-        for column in ("cluster", "lat", "lon", "radius km", "firms", "cases", "expected", "RR", "LLR", "p", "place"):
-            view.add_column(column, justify="left" if column == "place" else "right")
-        for row in result.clusters.itertuples(index=False):
-            view.add_row(str(row.cluster), f"{row.lat:.4f}", f"{row.lon:.4f}", f"{row.radius:.2f}", f"{row.firms:,}",
-                         f"{row.cases:,}", f"{row.expected:.1f}", f"{row.relative_risk:.2f}", f"{row.llr:.2f}",
-                         f"{row.p_value:.3f}", escape(_place(firms, result, int(row.cluster))))
         console.print(f"{result.total_cases:,} cases among {result.total_firms:,} firms; seed {result.seed}")
-    console.print(view)
+        print_table(f"Clusters: {next(iter(results))}",
+                    ("cluster", "lat", "lon", "radius km", "firms", "cases", "expected", "RR", "LLR", "p", "place"),
+                    ((row.cluster, f"{row.lat:.4f}", f"{row.lon:.4f}", fmt(row.radius), row.firms, row.cases,
+                      fmt(row.expected), fmt(row.relative_risk), fmt(row.llr), fmt(row.p_value),
+                      _place(firms, result, int(row.cluster))) for row in result.clusters.itertuples(index=False)),
+                    right=("cluster", "lat", "lon", "radius km", "firms", "cases", "expected", "RR", "LLR", "p"))
     written = [p.name for p in paths.values()] + (["scan_summary.csv"] if by else [])
     console.print(f"Wrote {', '.join(written)} to {out}")

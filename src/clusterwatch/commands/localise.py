@@ -10,11 +10,24 @@ import numpy as np
 import pandas as pd
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from clusterwatch.cli import WorkspaceOpt, app, console
+from clusterwatch.cli.console import console, fmt, print_table
+from clusterwatch.cli.options import (
+    PERMUTATIONS,
+    WORKSPACE,
+    AsOfOpt,
+    CodeSystemOpt,
+    DatasetOpt,
+    JobsOpt,
+    OutOpt,
+    SchedulerOpt,
+    SeedOpt,
+    WorkspaceOpt,
+    app,
+)
 from clusterwatch.commands._common import code_system_of, located_firms
 from clusterwatch.errors import OptionError
+from clusterwatch.validation import check_int
 
 if TYPE_CHECKING:
     from clusterwatch.analysis.space.kd import KdResult
@@ -104,15 +117,13 @@ def _max_distance(value: str) -> float | str:
 
 @app.command()
 def localise(
-    workspace: WorkspaceOpt = Path("clusterwatch.duckdb"),
+    workspace: WorkspaceOpt = WORKSPACE,
     code: Annotated[
         list[str] | None,
         typer.Option("--code", "-c", help="The activity: firms whose code starts with this prefix (repeatable; "
                                           "31-33 is a range, a letter a NACE section)."),
     ] = None,
-    code_system: Annotated[
-        str | None, typer.Option("--code-system", help="Code system of --code (default: the firms' only one).")
-    ] = None,
+    code_system: CodeSystemOpt = None,
     cluster: Annotated[
         str | None, typer.Option(help="The activity: a US benchmark cluster by code or name (NAICS firms).")
     ] = None,
@@ -121,25 +132,21 @@ def localise(
     ] = None,
     min_firms: Annotated[int, typer.Option("--min-firms", help="With --by: activities with at least this many "
                                                                "firms.")] = 20,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Firms known on this date (YYYY-MM-DD).")] = None,
-    dataset: Annotated[
-        list[str] | None, typer.Option("--dataset", "-d", help="Only these workspace datasets (repeatable).")
-    ] = None,
-    permutations: Annotated[int, typer.Option(help="Counterfactual random draws of the firms' sites.")] = 999,
+    as_of: AsOfOpt = None,
+    dataset: DatasetOpt = None,
+    permutations: Annotated[int, typer.Option(min=1, help="Counterfactual random draws of the firms' sites.")] = (
+        PERMUTATIONS),
     alpha: Annotated[float, typer.Option(help="Risk level of the envelopes (0.05: 95 % bands).")] = 0.05,
-    seed: Annotated[int | None, typer.Option("--seed", help="Random seed (default: drawn, then printed).")] = None,
+    seed: SeedOpt = None,
     max_distance_km: Annotated[
         str, typer.Option("--max-distance-km", help="Largest distance: km, 'median' (median distance between two "
                                                     "firms, Duranton-Overman) or 'third-window' (dbmss).")
     ] = "median",
     distance: Annotated[str, typer.Option(help="great-circle or local (planar km, faster).")] = "great-circle",
     weighted: Annotated[bool, typer.Option("--weighted", help="Employment-weighted Kd (firms' employees).")] = False,
-    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Worker threads (default: all CPUs).")] = None,
-    scheduler: Annotated[
-        str, typer.Option(help="Where replicates run: threads, processes, serial or tcp://host:port (Dask).")
-    ] = "threads",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for kd.csv, kd_summary.csv and kd.html.")] = Path(
-        "localise-out"),
+    jobs: JobsOpt = None,
+    scheduler: SchedulerOpt = "threads",
+    out: OutOpt = Path("localise-out"),
 ) -> None:
     """Duranton-Overman Kd of an activity against all firm sites, with local and global envelopes (as R dbmss).
 
@@ -152,8 +159,7 @@ def localise(
     from clusterwatch.report.kd import ranges_text, write_kd
     from clusterwatch.stats import resolve_seed
 
-    if min_firms < 3:
-        raise OptionError(f"--min-firms must be at least 3, got {min_firms}")
+    check_int(min_firms, "--min-firms", minimum=3)
     firms = located_firms(workspace, as_of, dataset, minimum=4)
     activities = _activities(firms, code, code_system, cluster, by, min_firms)
     base = resolve_seed(seed).entropy
@@ -178,15 +184,14 @@ def localise(
     title = "Kd: " + (next(iter(results)) if len(results) == 1 else f"activities by {by}")
     paths = write_kd(results, out, title=title, notes=notes)
 
-    view = Table(title="Where the activity is localised (above the global envelope)" if len(results) == 1
-                 else f"Kd by {by}, most localised first")
-    for column in ("activity", "firms", "localised at", "Γ", "dispersed at", "Ψ", "bandwidth km"):
-        view.add_column(column, justify="right" if column in ("firms", "Γ", "Ψ", "bandwidth km") else "left")
     ordered = sorted(results.items(), key=lambda item: (-item[1].localisation_index, item[1].dispersion_index))
-    for label, r in ordered:
-        view.add_row(escape(label), f"{r.n_cases:,}", ranges_text(r.localised) or "—", f"{r.localisation_index:.4f}",
-                     ranges_text(r.dispersed) or "—", f"{r.dispersion_index:.4f}", f"{r.bandwidth_km:.3g}")
-    console.print(view)
+    print_table("Where the activity is localised (above the global envelope)" if len(results) == 1
+                else f"Kd by {by}, most localised first",
+                ("activity", "firms", "localised at", "Γ", "dispersed at", "Ψ", "bandwidth km"),
+                ((label, r.n_cases, ranges_text(r.localised) or "—", fmt(r.localisation_index),
+                  ranges_text(r.dispersed) or "—", fmt(r.dispersion_index), fmt(r.bandwidth_km))
+                 for label, r in ordered),
+                right=("firms", "Γ", "Ψ", "bandwidth km"))
     first = next(iter(results.values()))
     console.print(f"{first.n_sites:,} sites; distances up to {first.max_distance_km:.3g} km "
                   f"({first.max_distance_rule}); {permutations:,} draws, {100 * (1 - alpha):g} % envelopes"

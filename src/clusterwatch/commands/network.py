@@ -10,8 +10,19 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from clusterwatch.cli import WorkspaceOpt, app, console
+from clusterwatch.cli.console import console, fmt
+from clusterwatch.cli.options import (
+    PERMUTATIONS,
+    WORKSPACE,
+    AsOfOpt,
+    OutOpt,
+    SeedOpt,
+    WorkspaceOpt,
+    app,
+    date_callback,
+)
 from clusterwatch.errors import InputError, OptionError
+from clusterwatch.validation import check_choice, check_int
 
 
 def _read_candidates(path: Path) -> pd.DataFrame:
@@ -27,14 +38,19 @@ def _read_candidates(path: Path) -> pd.DataFrame:
 
 
 def _num(value: float, digits: int = 3) -> str:
-    if pd.isna(value):
-        return ""
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.{digits}f}"
+    return "" if pd.isna(value) else fmt(value, digits=digits)
+
+
+def _core(size: float, fit: float) -> str:
+    """The core of a core-periphery fit, or "none" (never "0 ()" or "0 (nan)")."""
+    if pd.isna(size) or not size:
+        return "none"
+    return fmt(size) + ("" if pd.isna(fit) else f" ({fmt(fit, digits=2)})")
 
 
 @app.command()
 def network(
-    workspace: WorkspaceOpt = Path("clusterwatch.duckdb"),
+    workspace: WorkspaceOpt = WORKSPACE,
     dataset: Annotated[
         list[str] | None, typer.Option("--dataset", "-d", help="Relations of these workspace datasets (repeatable).")
     ] = None,
@@ -44,11 +60,10 @@ def network(
     mode: Annotated[
         str, typer.Option(help="direct (source -> target ties), projection (shared projects) or auto.")
     ] = "auto",
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="The graph as of this date: ties dated on or before it.")
-    ] = None,
+    as_of: AsOfOpt = None,
     since: Annotated[
-        str | None, typer.Option("--since", help="Window start: ties dated on or after it (with --as-of: a window).")
+        str | None, typer.Option("--since", callback=date_callback,
+                                 help="Window start: ties dated on or after it (with --as-of: a window).")
     ] = None,
     undated: Annotated[str, typer.Option(help="With a date selection, keep or drop undated ties.")] = "keep",
     undirected: Annotated[bool, typer.Option("--undirected", help="Treat direct ties as undirected.")] = False,
@@ -66,8 +81,8 @@ def network(
     median_over: Annotated[
         str, typer.Option("--median-over", help="Giuliani-Bell median splits over the network or each cluster.")
     ] = "network",
-    permutations: Annotated[int, typer.Option(help="Random removals (fragility) and random sets (co-location).")
-                            ] = 999,
+    permutations: Annotated[int, typer.Option(min=1, help="Random removals (fragility) and random sets "
+                                                          "(co-location).")] = PERMUTATIONS,
     pivots: Annotated[int, typer.Option(help="Betweenness estimated from this many pivots on large graphs.")] = 200,
     exact_max_work: Annotated[
         float, typer.Option("--exact-max-work", help="Exact betweenness while nodes x (nodes + 2 ties) <= this.")
@@ -78,11 +93,9 @@ def network(
     colour_by: Annotated[
         str, typer.Option("--colour-by", help="Initial node colours in network.html: kind, community or role.")
     ] = "kind",
-    seed: Annotated[int | None, typer.Option(help="Seed (default: drawn and printed, so the run can be repeated).")
-                    ] = None,
+    seed: SeedOpt = None,
     top: Annotated[int, typer.Option(help="Rows in the printed tables.")] = 10,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV files and network.html.")] = Path(
-        "network-out"),
+    out: OutOpt = Path("network-out"),
 ) -> None:
     """Collaboration and ownership networks: communities, roles (gatekeepers ...), health, triple-helix synergy.
 
@@ -98,10 +111,8 @@ def network(
     from clusterwatch.io.workspace import Workspace
     from clusterwatch.report.network import COLOR_BY, write_network_html, write_network_tables
 
-    if top < 1:
-        raise OptionError(f"--top must be at least 1, got {top}")
-    if colour_by not in COLOR_BY:
-        raise OptionError(f"--colour-by must be one of {', '.join(COLOR_BY)}, got {colour_by!r}")
+    check_int(top, "--top", minimum=1)
+    check_choice(colour_by, "--colour-by", COLOR_BY)
     if not workspace.exists():
         raise InputError("no such workspace; run `clusterwatch ingest` first", path=str(workspace))
     candidate_table = _read_candidates(candidates) if candidates is not None else None
@@ -137,7 +148,7 @@ def network(
         health.add_column(col, justify="right")
     health.add_row(f"{m['density']:.4f}", f"{m['components']:,.0f}", f"{m['largest_component_share']:.1%}",
                    f"{m['fragmentation']:.3f}", f"{m['degree_centralisation']:.3f}",
-                   f"{m['betweenness_centralisation']:.3f}", f"{m['core_size']:,.0f} ({m['core_fit']:.2f})",
+                   f"{m['betweenness_centralisation']:.3f}", _core(m["core_size"], m["core_fit"]),
                    f"{analysis.synergy.synergy:+.4f}")
     console.print(health)
     nodes = analysis.to_frame()

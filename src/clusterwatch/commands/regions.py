@@ -8,10 +8,20 @@ from typing import TYPE_CHECKING, Annotated
 import pandas as pd
 import typer
 from rich.markup import escape
-from rich.table import Table
 
-from clusterwatch.cli import WorkspaceOpt, app, console
+from clusterwatch.cli.console import console, print_table
+from clusterwatch.cli.options import (
+    WORKSPACE,
+    AsOfOpt,
+    CodeSystemOpt,
+    DatasetOpt,
+    OutOpt,
+    WorkspaceOpt,
+    app,
+    date_callback,
+)
 from clusterwatch.errors import InputError, OptionError
+from clusterwatch.validation import check_int
 
 if TYPE_CHECKING:
     from clusterwatch.analysis.regional import RegionalAnalysis, RegionalTable
@@ -44,11 +54,9 @@ def _county_from_zip(firms: pd.DataFrame) -> pd.Series:
 
 @app.command()
 def regions(
-    workspace: WorkspaceOpt = Path("clusterwatch.duckdb"),
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Firms known on this date (YYYY-MM-DD).")] = None,
-    dataset: Annotated[
-        list[str] | None, typer.Option("--dataset", "-d", help="Only these workspace datasets (repeatable).")
-    ] = None,
+    workspace: WorkspaceOpt = WORKSPACE,
+    as_of: AsOfOpt = None,
+    dataset: DatasetOpt = None,
     region: Annotated[
         str, typer.Option(help="Region column: county, postcode, city, region, country ... or h3 (with --h3).")
     ] = "county",
@@ -59,9 +67,7 @@ def regions(
     mapping: Annotated[
         Path | None, typer.Option(help="Table code,cluster[,name,traded]: a user mapping (codes may be prefixes).")
     ] = None,
-    code_system: Annotated[
-        str | None, typer.Option("--code-system", help="Use firms of this code system (naics, nace2 ...).")
-    ] = None,
+    code_system: CodeSystemOpt = None,
     aggregate: Annotated[
         Path | None,
         typer.Option(help="An aggregate table (region, industry, employment, establishments) instead of firms."),
@@ -87,12 +93,12 @@ def regions(
     star_focus_top: Annotated[float, typer.Option(help="Focus star: top share of region shares.")] = 0.10,
     focus_scope: Annotated[str, typer.Option(help="Focus ranking over 'all' clusters or per 'industry'.")] = "all",
     entry_from: Annotated[
-        str | None, typer.Option("--entry-from", help="Also show industries entering/leaving since this date.")
+        str | None, typer.Option("--entry-from", callback=date_callback,
+                                 help="Also show industries entering/leaving since this date (YYYY-MM-DD).")
     ] = None,
     top: Annotated[int, typer.Option(help="Strongest clusters listed per region.")] = 3,
     show: Annotated[int, typer.Option(help="Regions shown in the printed summary (the largest).")] = 10,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the CSV files and regions.html.")] = Path(
-        "regions-out"),
+    out: OutOpt = Path("regions-out"),
 ) -> None:
     """Which clusters each region has and how strong they are: LQs, US Cluster Mapping flags, ECO stars.
 
@@ -108,8 +114,8 @@ def regions(
     from clusterwatch.io.workspace import Workspace
     from clusterwatch.report.regions import write_regions
 
-    if top < 1 or show < 0:
-        raise OptionError(f"--top must be at least 1 and --show at least 0; got {top} and {show}")
+    check_int(top, "--top", minimum=1)
+    check_int(show, "--show", minimum=0)
     reference_table = _read_table(reference) if reference is not None else None
     mapping_table = _read_table(mapping) if mapping is not None else None
     entry = None
@@ -178,18 +184,18 @@ def _print_summary(analysis: RegionalAnalysis, *, top: int, show: int) -> None:
     strongest = analysis.strongest(top)
     strongest = strongest[strongest["region"].isin(set(largest))]
     lq = f"lq_cm_{analysis.measure}" if analysis.table.has_traded else f"lq_{analysis.measure}"
-    view = Table(title=f"Strongest clusters in the {len(largest)} largest regions (by {analysis.measure})")
-    for column in ("region", "rank", "cluster", analysis.measure, "LQ", "strong", "stars"):
-        view.add_column(column, justify="right" if column in (analysis.measure, "LQ", "rank", "stars") else "left")
     order = {r: i for i, r in enumerate(largest)}
     strongest = strongest.assign(_order=strongest["region"].map(order)).sort_values(["_order", "rank"])
+    rows = []
     for row in strongest.itertuples(index=False):
         record = row._asdict()
         value = record[analysis.measure]
-        view.add_row(escape(str(record["region"])), str(record["rank"]), escape(str(record["name"])),
-                     "" if pd.isna(value) else f"{value:,.0f}", f"{record[lq]:.2f}",
-                     "yes" if _true(record["strong"]) else "", str(record["stars"]))
-    console.print(view)
+        rows.append((str(record["region"]), record["rank"], str(record["name"]),
+                     round(float(value)) if pd.notna(value) else None, record[lq],
+                     "yes" if _true(record["strong"]) else "", record["stars"]))
+    print_table(f"Strongest clusters in the {len(largest)} largest regions (by {analysis.measure})",
+                ("region", "rank", "cluster", analysis.measure, "LQ", "strong", "stars"), rows,
+                right=(analysis.measure, "LQ", "rank", "stars"))
 
 
 def _true(value: object) -> bool:

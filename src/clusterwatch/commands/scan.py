@@ -19,7 +19,29 @@ from rich.markup import escape
 from rich.table import Table
 
 from clusterwatch.candidates.config import CandidateConfig, setting_help
-from clusterwatch.cli import WorkspaceOpt, _parse_columns, _progress, app, console
+from clusterwatch.cli.console import console
+from clusterwatch.cli.console import progress as _progress
+from clusterwatch.cli.options import (
+    WORKSPACE,
+    AsOfOpt,
+    CodeSystemOpt,
+    ColumnOpt,
+    CountryOpt,
+    CrsOpt,
+    DateFormatOpt,
+    DelimiterOpt,
+    EncodingOpt,
+    FormatOpt,
+    GeocodeTableOpt,
+    OutOpt,
+    PostcodesOpt,
+    SeedOpt,
+    SheetOpt,
+    SkipRowsOpt,
+    WorkspaceOpt,
+    app,
+)
+from clusterwatch.commands.ingest import SourceOptions, ingest_sources, print_ingest_report
 from clusterwatch.errors import InputError, OptionError
 
 if TYPE_CHECKING:
@@ -104,30 +126,21 @@ def scan(
         list[Path] | None, typer.Argument(help="Source files to ingest first, then scan alone (none: scan the "
                                                 "workspace as it is).")
     ] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="Source format (see `clusterwatch formats`).")] = (
-        "generic"
-    ),
-    column: Annotated[
-        list[str] | None, typer.Option("--column", "-c", help="Map a column: canonical=SOURCE_COLUMN (repeatable).")
-    ] = None,
-    workspace: WorkspaceOpt = Path("clusterwatch.duckdb"),
-    postcodes: Annotated[Path | None, typer.Option(help="UK full-postcode lookup file.")] = None,
-    geocode_table: Annotated[
-        Path | None, typer.Option("--geocode-table", help="Table key,lat,lon for keys no shipped table covers.")
-    ] = None,
-    crs: Annotated[str | None, typer.Option(help="CRS of projected x/y columns, e.g. EPSG:3857.")] = None,
-    country: Annotated[str | None, typer.Option(help="ISO country code of rows without one.")] = None,
-    code_system: Annotated[
-        str | None, typer.Option("--code-system", help="Code system of the code column: naics, nace2, uksic2007, "
-                                                       "sn2007 (default: inferred where the codes leave no doubt).")
-    ] = None,
-    date_format: Annotated[str | None, typer.Option("--date-format", help="strptime format of dates.")] = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for candidates.csv, report.html ...")] = Path(
-        "scan-out"
-    ),
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Use only what was known on this date (default: the data's last).")
-    ] = None,
+    format: FormatOpt = "generic",
+    column: ColumnOpt = None,
+    workspace: WorkspaceOpt = WORKSPACE,
+    postcodes: PostcodesOpt = None,
+    geocode_table: GeocodeTableOpt = None,
+    crs: CrsOpt = None,
+    country: CountryOpt = None,
+    encoding: EncodingOpt = None,
+    delimiter: DelimiterOpt = None,
+    code_system: CodeSystemOpt = None,
+    date_format: DateFormatOpt = None,
+    sheet: SheetOpt = None,
+    skip_rows: SkipRowsOpt = 0,
+    out: OutOpt = Path("scan-out"),
+    as_of: AsOfOpt = None,
     dataset: Annotated[
         list[str] | None, typer.Option(flag_of("datasets"), help=_help("datasets", "Repeatable; default: the "
                                                                     "SOURCE files' datasets, else all."))
@@ -180,7 +193,7 @@ def scan(
     text_method: Annotated[str, typer.Option(flag_of("text_method"), help=_help("text_method"))] = (
         DEFAULTS.text_method),
     stop_words: Annotated[str, typer.Option(flag_of("stop_words"), help=_help("stop_words"))] = DEFAULTS.stop_words,
-    seed: Annotated[int | None, typer.Option(help="Random seed (default: drawn and reported).")] = None,
+    seed: SeedOpt = None,
 ) -> None:
     """Find cluster candidates: activities (codes, texts) concentrated in a place, ranked, with their evidence.
 
@@ -196,11 +209,6 @@ def scan(
     from clusterwatch.report.scan import candidates_geojson, write_scan_html
     from clusterwatch.stats import resolve_seed
 
-    if as_of is not None:
-        try:
-            pd.Timestamp(as_of)
-        except (ValueError, TypeError):
-            raise OptionError(f"--as-of {as_of!r} is not a date (YYYY-MM-DD)") from None
     # every setting checked before anything is read (an OptionError is a usage error, exit 2)
     config = CandidateConfig(
         recent_years=recent_years, min_firms=min_firms, max_radius_km=max_radius_km or None,
@@ -216,21 +224,16 @@ def scan(
     with _progress() as progress:
         task = progress.add_task("starting", total=6)
         ingested = None
-        if sources:
-            from clusterwatch.io.ingest import read_firms
-
+        if sources:  # ingest's own implementation, with all of its options
             progress.update(task, description=f"reading {len(sources)} source(s)")
-            result = read_firms([str(s) for s in sources], format=format, columns=_parse_columns(column or []),
-                                postcodes=postcodes, geocode_table=geocode_table, crs=crs, country=country,
-                                code_system=code_system, date_format=date_format)
-            for report in result.report.sources:  # what ingest says about codes decides the code activities
-                for note in report.notes:
-                    if note.startswith(("warning:", "code_system inferred")):
-                        console.print(f"[bold]{escape(report.dataset)}[/bold] note — {escape(note)}")
+            result, rejected_path = ingest_sources(
+                sources, workspace, SourceOptions(
+                    format=format, columns=tuple(column or ()), postcodes=postcodes, geocode_table=geocode_table,
+                    crs=crs, country=country, encoding=encoding, delimiter=delimiter, code_system=code_system,
+                    date_format=date_format, sheet=sheet, skip_rows=skip_rows),
+                on_source=lambda message: progress.update(task, description=message))
+            print_ingest_report(result, workspace, rejected_path)
             ingested = [s.dataset for s in result.report.sources]
-            workspace.parent.mkdir(parents=True, exist_ok=True)
-            with Workspace(workspace) as ws:
-                ws.store(result)
         progress.advance(task)
         progress.update(task, description=f"reading {workspace}")
         with Workspace(workspace, read_only=True) as ws:

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from clusterwatch.codes.formats import CODES_SEPARATOR, join_codes
 from clusterwatch.errors import ClusterwatchError, InputError
 from clusterwatch.io.adapters.base import Extract, ReadOptions, get_adapter
 from clusterwatch.io.geocode import GeocodeOptions
@@ -132,7 +133,7 @@ def _merge_observations(rows: pd.DataFrame) -> pd.DataFrame:
         firms["employees"] = grouped["employees"].max()
     if rows["codes"].notna().any():
         firms["codes"] = grouped["codes"].agg(
-            lambda s: ";".join(dict.fromkeys(c for v in s.dropna() for c in str(v).split(";") if c)) or pd.NA
+            lambda s: join_codes([c for v in s.dropna() for c in str(v).split(CODES_SEPARATOR)]) or pd.NA
         )
     return firms.reset_index()
 
@@ -196,6 +197,28 @@ def _link_rejects(table: pd.DataFrame, rows: pd.DataFrame, path: str, date_forma
         table = table.assign(**{LINE: lines.reindex(table[RECORD].to_numpy()).to_numpy()})
     _, rejected = _validate_links(table, [], path, date_format)
     return rejected
+
+
+#: Encodings worth trying when a file is not UTF-8 (Western European registers: Windows' cp1252 or latin-1).
+ENCODING_HINT = "e.g. --encoding cp1252 or --encoding latin-1"
+
+
+def _reading_warnings(rows_read: int, by_reason: Mapping[str, int], encoding: str | None) -> list[str]:
+    """Notes that tell a user what went wrong reading a file as a whole: no rows at all, text that did not decode.
+
+    >>> _reading_warnings(0, {}, None)
+    ['warning: the file holds no rows (a header line at most): nothing was ingested from it']
+    >>> _reading_warnings(10, {"undecodable bytes": 3}, None)[0][:68]
+    'warning: 3 of 10 rows could not be decoded as utf-8: give the file’s'
+    """
+    notes = []
+    if rows_read == 0:
+        notes.append("warning: the file holds no rows (a header line at most): nothing was ingested from it")
+    bad = by_reason.get("undecodable bytes", 0)
+    if bad:
+        notes.append(f"warning: {bad:,} of {rows_read:,} rows could not be decoded as {encoding or 'utf-8'}: give "
+                     f"the file’s encoding with --encoding ({ENCODING_HINT}) to read them")
+    return notes
 
 
 def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options: ReadOptions) -> IngestResult:
@@ -271,6 +294,7 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
     for r in rejected["reason"].astype(str):
         cat = _reason_category(r)
         by_reason[cat] = by_reason.get(cat, 0) + 1
+    notes += _reading_warnings(extract.rows_read, by_reason, options.encoding)
     report = SourceReport(
         dataset=dataset,
         path=path,
@@ -310,6 +334,8 @@ def read_firms(
     delimiter: str | None = None,
     code_system: str | None = None,
     date_format: str | None = None,
+    sheet: str | int | None = None,
+    skip_rows: int = 0,
     dataset: str | None = None,
     today: dt.date | None = None,
     progress: Callable[[str], None] | None = None,
@@ -334,6 +360,8 @@ def read_firms(
         ISO alpha-2 country of rows without one (picks the postcode table).
     encoding, delimiter, code_system, date_format
         Overrides for generic files.
+    sheet, skip_rows
+        Excel sheet (name or 0-based index, default the first) and lines above the header to skip (generic files).
     dataset
         Name under which the source is stored (default: its file name); only with a single source.
     today
@@ -378,6 +406,8 @@ def read_firms(
         delimiter=delimiter,
         code_system=code_system.lower() if code_system else None,
         date_format=date_format,
+        sheet=sheet,
+        skip_rows=skip_rows,
         today=today or dt.date.today(),
     )
     results: list[IngestResult] = []

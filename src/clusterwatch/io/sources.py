@@ -27,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from clusterwatch.errors import InputError
+from clusterwatch.validation import check_int
 
 #: The string dtype used for text columns: Arrow-backed, with pd.NA (compact for millions of rows).
 STR = pd.StringDtype("pyarrow")
@@ -99,12 +100,15 @@ class RawTable:
         Records the parser could not use, with columns ``source, line, record, column, reason, raw``.
     rows_read
         Records found in the file (usable + rejected), header excluded.
+    delimiter
+        The field separator of a delimited text file (given or detected); ``None`` for other formats.
     """
 
     path: str
     frame: pd.DataFrame
     rejected: pd.DataFrame = field(default_factory=lambda: empty_rejected())
     rows_read: int = 0
+    delimiter: str | None = None
 
     def require(self, columns: Sequence[str]) -> None:
         """Raise :class:`InputError` naming the first of ``columns`` the file lacks."""
@@ -168,6 +172,7 @@ def read_table(
     sheet: str | int | None = None,
     newline: str | None = None,
     header: bool = True,
+    skip_rows: int = 0,
 ) -> RawTable:
     """Read one file into a :class:`RawTable`.
 
@@ -191,6 +196,8 @@ def read_table(
         ``"\\r"`` for files with classic Mac line ends (they are converted before reading).
     header
         Whether the first line holds column names (CSV).
+    skip_rows
+        Lines above the header to skip (title rows of an Excel sheet, a CSV preamble); line numbers still count them.
 
     Raises
     ------
@@ -198,12 +205,13 @@ def read_table(
         Missing or unreadable file, unknown format, empty file, a requested column absent.
     """
     src = _check_readable(path)
+    skip_rows = check_int(skip_rows, "skip_rows", minimum=0)
     kind = kind or file_kind(src)
     if kind in ("csv", "tsv"):
         raw = _read_csv(src, delimiter="\t" if kind == "tsv" and delimiter is None else delimiter,
-                        encoding=encoding, newline=newline, header=header)
+                        encoding=encoding, newline=newline, header=header, skip_rows=skip_rows)
     elif kind == "excel":
-        raw = _read_excel(src, sheet)
+        raw = _read_excel(src, sheet, skip_rows)
     elif kind == "parquet":
         raw = _read_duckdb(src, "read_parquet(?)", columns)
     elif kind in ("json", "jsonl"):
@@ -236,7 +244,8 @@ def _transcoded(path: str, encoding: str, newline: str | None) -> str:
         try:
             data = data.decode(encoding).encode("utf-8")
         except UnicodeDecodeError as exc:
-            raise InputError(f"is not {encoding} text (byte {exc.start} cannot be decoded)", path=path) from exc
+            raise InputError(f"is not {encoding} text (byte {exc.start} cannot be decoded); give its encoding with "
+                             "--encoding (utf-8, cp1252, latin-1 ...)", path=path) from exc
     if newline == "\r":
         data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="clusterwatch-")
@@ -245,7 +254,8 @@ def _transcoded(path: str, encoding: str, newline: str | None) -> str:
     return tmp
 
 
-def _read_csv(path: str, *, delimiter: str | None, encoding: str, newline: str | None, header: bool) -> RawTable:
+def _read_csv(path: str, *, delimiter: str | None, encoding: str, newline: str | None, header: bool,
+              skip_rows: int = 0) -> RawTable:
     try:
         enc = codecs.lookup(encoding).name.replace("_", "-")
     except LookupError as exc:
@@ -261,8 +271,8 @@ def _read_csv(path: str, *, delimiter: str | None, encoding: str, newline: str |
         try:
             rel = con.sql(
                 "SELECT * FROM read_csv(?, all_varchar=true, header=?, delim=?, quote='\"', escape='\"', "
-                "store_rejects=true, auto_detect=true, sample_size=-1, max_line_size=10000000)",
-                params=[read_path, header, delim],
+                "store_rejects=true, auto_detect=true, sample_size=-1, max_line_size=10000000, skip=?)",
+                params=[read_path, header, delim, int(skip_rows)],
             )
             table = _to_arrow(rel)
             rejects = con.sql(
@@ -277,10 +287,10 @@ def _read_csv(path: str, *, delimiter: str | None, encoding: str, newline: str |
             os.unlink(tmp)
     frame = _arrow_to_pandas(_normalise_names(table))
     n_ok = len(frame)
-    rejected = _parse_rejects(path, rejects)
+    rejected = _parse_rejects(path, rejects, skip_rows)
     n_bad = len(rejected)
     rows_read = n_ok + n_bad
-    header_lines = 1 if header else 0
+    header_lines = (1 if header else 0) + int(skip_rows)
     # record numbers of the usable rows: all records minus the rejected ones, in order
     if n_bad:
         bad_records = rejected["record"].to_numpy(dtype=np.int64)
@@ -296,7 +306,7 @@ def _read_csv(path: str, *, delimiter: str | None, encoding: str, newline: str |
         lines = lines + np.concatenate([[0], np.cumsum(extra)[:-1]])
     frame[RECORD] = records
     frame[LINE] = lines
-    return RawTable(path=path, frame=frame, rejected=rejected, rows_read=rows_read)
+    return RawTable(path=path, frame=frame, rejected=rejected, rows_read=rows_read, delimiter=delim)
 
 
 def _normalise_names(table: pa.Table) -> pa.Table:
@@ -329,7 +339,7 @@ _ERROR_REASONS = {
 }
 
 
-def _parse_rejects(path: str, rejects: pd.DataFrame) -> pd.DataFrame:
+def _parse_rejects(path: str, rejects: pd.DataFrame, skip_rows: int = 0) -> pd.DataFrame:
     if rejects.empty:
         return empty_rejected()
     rejects = rejects.drop_duplicates("line", keep="first")
@@ -343,7 +353,7 @@ def _parse_rejects(path: str, rejects: pd.DataFrame) -> pd.DataFrame:
             "source": path,
             "line": pd.array(lines, dtype="Int64"),
             # without multi-line records a record's number is its line less the header
-            "record": pd.array(lines - 1, dtype="Int64"),
+            "record": pd.array(lines - 1 - int(skip_rows), dtype="Int64"),
             "column": rejects["column_name"].astype("object").where(rejects["column_name"].notna(), None).to_numpy(),
             "reason": reason,
             "raw": rejects["csv_line"].astype("object").to_numpy(),
@@ -352,15 +362,27 @@ def _parse_rejects(path: str, rejects: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _read_excel(path: str, sheet: str | int | None) -> RawTable:
+def _read_excel(path: str, sheet: str | int | None, skip_rows: int = 0) -> RawTable:
     try:
-        frame = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, dtype=str, engine="openpyxl")
+        book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:  # openpyxl raises many types for a bad workbook
         raise InputError(f"cannot be read as an Excel workbook ({exc})", path=path) from exc
+    with book:
+        sheets = [str(s) for s in book.sheet_names]
+        if isinstance(sheet, int) and not 0 <= sheet < len(sheets):
+            raise InputError(f"has no sheet {sheet} (0-based); its sheets are {', '.join(map(repr, sheets))}",
+                             path=path)
+        if isinstance(sheet, str) and sheet not in sheets:
+            raise InputError(f"has no sheet {sheet!r}; its sheets are {', '.join(map(repr, sheets))}", path=path)
+        try:
+            frame = pd.read_excel(book, sheet_name=0 if sheet is None else sheet, dtype=str,
+                                  skiprows=skip_rows or None)
+        except Exception as exc:  # openpyxl raises many types for a bad workbook
+            raise InputError(f"cannot be read as an Excel workbook ({exc})", path=path) from exc
     frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
     n = len(frame)
     frame[RECORD] = np.arange(1, n + 1, dtype=np.int64)
-    frame[LINE] = frame[RECORD] + 1
+    frame[LINE] = frame[RECORD] + 1 + int(skip_rows)
     return RawTable(path=path, frame=frame.reset_index(drop=True), rows_read=n)
 
 

@@ -26,31 +26,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from clusterwatch.codes.formats import CODE_PATTERNS, normalise_code
 from clusterwatch.io.geocode import GeocodeOptions, locate_postcodes, project_to_wgs84
 from clusterwatch.io.sources import LINE, RECORD, STR, arrow_strings, empty_rejected, string_series
 from clusterwatch.schema import FIRM_COLUMNS, FIRM_KINDS, names
-
-#: Code formats by code system, on the code with dots and spaces removed.
-CODE_PATTERNS: dict[str, str] = {
-    "naics": r"\d{2,6}",
-    "nace2": r"[A-U]|\d{2,4}",
-    "sn2007": r"\d{2,5}",  # Norway's SN2007: NACE Rev. 2 plus a fifth national digit
-    "uksic2007": r"\d{4,5}",
-    "sic1987": r"\d{2,4}",
-}
 
 #: Rows validated at a time: bounds the memory of temporary arrays on files of millions of rows.
 CHUNK_ROWS = 400_000
 
 _TRUE = {"true", "t", "yes", "y", "1", "1.0", "sme", "x"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0", "non-sme"}
-
-
-def normalise_code(values: pd.Series) -> pd.Series:
-    """Official codes to their stored form: dots and spaces removed (``62.01`` → ``6201``); a range such as NAICS
-    ``31-33`` keeps its dash (and is then malformed for a firm)."""
-    return string_series(_blank_to_null(pc.replace_substring_regex(arrow_strings(values), r"[.\s]", "")),
-                         values.index)
 
 
 def parse_dates(values: pd.Series, fmt: str | None = None) -> pd.Series:
@@ -103,6 +88,39 @@ def parse_numbers(values: pd.Series) -> pd.Series:
     arr = pc.if_else(numeric, arr, pa.scalar(None, pa.string()))
     out = pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
     return pd.Series(out, index=values.index, dtype="float64")
+
+
+#: A number written with a decimal comma, optionally with dots (or spaces) between thousands: 59,91 or 1.234,5.
+_DECIMAL_COMMA = r"^[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$"
+
+
+def decimal_comma_numbers(values: pd.Series, *, integer: bool = False) -> tuple[pd.Series, int]:
+    """Numbers written the continental way (``59,91``; ``1.234,5``) rewritten with a decimal point, and how many.
+
+    For files whose fields are separated by ``;`` — the convention where the comma is the decimal separator. A
+    value such as ``10,123`` is then ten point one two three (never ten thousand one hundred and twenty-three, as
+    :func:`parse_numbers` reads it in a comma-separated file). A dot alone stays a decimal point (``10.5``), except
+    in counts (``integer``), where ``1.234`` can only be a thousand two hundred and thirty-four. Other values are
+    left as they are.
+
+    >>> fixed, n = decimal_comma_numbers(pd.Series(["59,91", "10,123", "1.234,5", "10.5", "", None]))
+    >>> fixed.tolist(), n
+    (['59.91', '10.123', '1234.5', '10.5', '', <NA>], 3)
+    >>> decimal_comma_numbers(pd.Series(["1.234", "12"]), integer=True)[0].tolist()
+    ['1234', '12']
+    """
+    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+        return values, 0
+    original = arrow_strings(values)
+    arr = pc.replace_substring_regex(original, r"[\s\x{00a0}\x{202f}]", "")
+    european = pc.and_(pc.match_substring_regex(arr, _DECIMAL_COMMA), pc.match_substring(arr, ","))
+    thousands = r"^[-+]?\d{1,3}(\.\d{3})+$" if integer else r"^[-+]?\d{1,3}(\.\d{3}){2,}$"
+    european = pc.fill_null(pc.or_(european, pc.match_substring_regex(arr, thousands)), False)
+    n = int(pc.sum(european).as_py() or 0)
+    if not n:
+        return values, 0
+    rewritten = pc.replace_substring(pc.replace_substring(arr, ".", ""), ",", ".")
+    return string_series(pc.if_else(european, rewritten, original), values.index), n
 
 
 def parse_bool(values: pd.Series) -> tuple[pd.Series, pd.Series]:

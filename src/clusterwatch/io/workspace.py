@@ -6,9 +6,12 @@ source never duplicates it and a failure leaves the workspace as it was. Every S
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import signal
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -47,6 +50,51 @@ _DDL = [
         dataset VARCHAR, source VARCHAR, line BIGINT, record BIGINT, "column" VARCHAR, reason VARCHAR, raw VARCHAR)""",
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
 ]
+
+
+#: What :meth:`Workspace.store` says (as the ``KeyboardInterrupt``'s message) when Ctrl-C stopped it before the
+#: commit (nothing stored) or arrived during the commit (everything stored, then stopped).
+INTERRUPTED_BEFORE = "while storing: nothing was stored"
+INTERRUPTED_AFTER = "while committing: the store completed"
+
+
+class _Interruption:
+    """Ctrl-C during a store, caught as a flag: the running DuckDB query is interrupted and the store rolled back.
+
+    A SIGINT arriving inside DuckDB surfaces as one of several errors (``InterruptException``, a ``RuntimeError``
+    "Query interrupted", an error wrapping the ``KeyboardInterrupt`` of a pandas scan); with the flag the store
+    knows it was interrupted whichever comes, and says so. Only the main thread may handle signals; elsewhere the
+    default behaviour stays.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self._con = con
+        self.seen = False
+        self.committing = False
+        self._previous: Any = None
+
+    def watch(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+
+        def on_sigint(signum: int, frame: Any) -> None:
+            self.seen = True
+            if self.committing:
+                return
+            with contextlib.suppress(Exception):
+                self._con.interrupt()
+            raise KeyboardInterrupt
+
+        self._previous = signal.signal(signal.SIGINT, on_sigint)
+
+    def check(self) -> None:
+        if self.seen:
+            raise KeyboardInterrupt
+
+    def release(self) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
 
 
 class Workspace:
@@ -106,14 +154,19 @@ class Workspace:
 
     @property
     def rejected_path(self) -> Path:
-        """``rejected.csv`` beside the workspace file."""
-        return self.path.with_name("rejected.csv")
+        """``WORKSPACE.rejected.csv`` beside the workspace file (its own: two workspaces in a folder keep theirs)."""
+        return self.path.with_name(f"{self.path.stem}.rejected.csv")
 
     # -- writing
     def store(self, result: IngestResult) -> None:
         """Store an ingest result, replacing every dataset it contains, in one transaction.
 
-        ``rejected.csv`` beside the workspace is rewritten afterwards with every rejected row of every dataset.
+        A failure or an interruption (Ctrl-C) before the commit rolls the transaction back: the workspace keeps what
+        it held, and the error is raised again (an interruption as ``KeyboardInterrupt(INTERRUPTED_BEFORE)``).
+        Ctrl-C during the commit lets it finish, then raises ``KeyboardInterrupt(INTERRUPTED_AFTER)``.
+
+        ``WORKSPACE.rejected.csv`` beside the workspace is rewritten afterwards with every rejected row of every
+        dataset.
         """
         con = self._con
         datasets = [s.dataset for s in result.report.sources]
@@ -121,20 +174,17 @@ class Workspace:
         # a faster store for the 2.8 million PPP loans; bench/bench_ingest_ppp.py)
         con.execute("SET memory_limit = '1GB'")
         con.execute("SET preserve_insertion_order = false")
+        interrupted = _Interruption(con)
         con.execute("BEGIN TRANSACTION")
         try:
+            interrupted.watch()
             for table in ("firms", "activities", "relations", "sources", "rejected"):
                 con.execute(f"DELETE FROM {table} WHERE dataset IN (SELECT unnest(?::VARCHAR[]))", [datasets])
             self._insert("firms", result.firms, FIRM_COLUMNS)
             self._insert("activities", result.activities, ACTIVITY_COLUMNS)
             self._insert("relations", result.relations, RELATION_COLUMNS)
             rej = result.rejected.astype({"line": "Int64", "record": "Int64"})
-            if len(rej):
-                con.register("_rej", rej)
-                con.execute(
-                    'INSERT INTO rejected SELECT dataset, source, line, record, "column", reason, raw FROM _rej'
-                )
-                con.unregister("_rej")
+            self._insert("rejected", rej, (), ("source", "line", "record", "column", "reason", "raw"))
             now = dt.datetime.now().replace(microsecond=0)
             for s in result.report.sources:
                 con.execute(
@@ -143,27 +193,51 @@ class Workspace:
                      s.activities, s.relations, json.dumps(s.rejected_by_reason), json.dumps(s.located_by),
                      json.dumps(list(s.notes))],
                 )
+            interrupted.check()
+            interrupted.committing = True  # a Ctrl-C now waits for the commit, which is all or nothing
             con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
+        except BaseException as exc:  # a failure or Ctrl-C before the commit: nothing of this store stays
+            self._rollback()
+            if interrupted.seen or isinstance(exc, duckdb.InterruptException):
+                raise KeyboardInterrupt(INTERRUPTED_BEFORE) from None
             raise
         finally:
-            con.execute("RESET memory_limit")
-            con.execute("RESET preserve_insertion_order")
+            interrupted.release()
+            with contextlib.suppress(duckdb.Error):
+                con.execute("RESET memory_limit")
+                con.execute("RESET preserve_insertion_order")
         self.write_rejected_csv()
+        if interrupted.seen:  # Ctrl-C during the commit: the store is complete, then the program stops
+            raise KeyboardInterrupt(INTERRUPTED_AFTER)
 
-    def _insert(self, table: str, frame: pd.DataFrame, columns: tuple[Column, ...]) -> None:
+    def _rollback(self) -> None:
+        """Undo the open transaction, and mark the blocks its inserts took in the file free for the next store.
+
+        DuckDB writes large uncommitted appends to the file ahead of the commit ("optimistic writes"); a rollback
+        frees those blocks but does not shrink the file, so an interrupted large store leaves the file bigger (by
+        up to the rows it was storing) with its content as before. Keeping the appends in memory instead
+        (``enable_optimistic_write = false``) avoids that, but raised the peak memory of storing 2.8 million PPP
+        loans from 1.7-1.9 to 2.2 GiB (bench/bench_ingest_ppp.py, over its 2 GiB target), so it is not done.
+        """
+        with contextlib.suppress(duckdb.Error):  # already rolled back by DuckDB (an interrupted query aborts it)
+            self._con.execute("ROLLBACK")
+        with contextlib.suppress(duckdb.Error):
+            self._con.execute("CHECKPOINT")
+
+    def _insert(self, table: str, frame: pd.DataFrame, columns: tuple[Column, ...], names: Sequence[str] = ()
+                ) -> None:
         if frame.empty:
             return
+        cols = ", ".join(f'"{name}"' for name in (names or [c.name for c in columns]))
         self._con.register("_frame", frame)
-        cols = ", ".join(f'"{c.name}"' for c in columns)
         try:
             self._con.execute(f"INSERT INTO {table} (dataset, {cols}) SELECT dataset, {cols} FROM _frame")
-        finally:
-            self._con.unregister("_frame")
+        finally:  # after an interrupted or failed insert the transaction is aborted: unregistering may fail too
+            with contextlib.suppress(duckdb.Error):
+                self._con.unregister("_frame")
 
     def write_rejected_csv(self) -> Path:
-        """Write every rejected row (all datasets) to ``rejected.csv`` beside the workspace."""
+        """Write every rejected row (all datasets) to ``WORKSPACE.rejected.csv`` beside the workspace."""
         frame = self._con.execute(
             'SELECT dataset, source, line, record, "column", reason, raw FROM rejected ORDER BY dataset, record'
         ).df()

@@ -34,6 +34,8 @@ class ReadOptions:
         Code system of the ``code`` column when the file does not say.
     date_format
         ``strptime`` format of the date columns, when they are not ISO (generic files).
+    sheet, skip_rows
+        Excel sheet (name or 0-based index) and lines above the header to skip (generic files).
     today
         Dates after this are "in the future" (default: the day the run starts).
     """
@@ -46,6 +48,8 @@ class ReadOptions:
     delimiter: str | None = None
     code_system: str | None = None
     date_format: str | None = None
+    sheet: str | int | None = None
+    skip_rows: int = 0
     today: dt.date = field(default_factory=dt.date.today)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from clusterwatch.errors import InputError
 from clusterwatch.io.adapters.base import Extract, ReadOptions, apply_column_map, register
 from clusterwatch.io.sources import read_table
+from clusterwatch.io.validate import decimal_comma_numbers
 from clusterwatch.schema import FIRM_COLUMNS, names
 
 
@@ -14,11 +15,23 @@ def read_generic(path: str, options: ReadOptions) -> Extract:
 
     ``x``/``y`` columns with ``--crs`` are projected coordinates. ``--country`` fills a missing country.
     """
-    raw = read_table(path, encoding=options.encoding or "utf-8", delimiter=options.delimiter)
+    raw = read_table(path, encoding=options.encoding or "utf-8", delimiter=options.delimiter, sheet=options.sheet,
+                     skip_rows=options.skip_rows)
     frame = apply_column_map(raw.frame, options.columns, path)
     require_location_columns(frame, path, crs=options.crs)
     keep = [c for c in [*names(FIRM_COLUMNS), "x", "y"] if c in frame.columns]
     rows = frame[[*keep, "_record", "_line"]].copy()
+    notes: list[str] = []
+    if raw.delimiter == ";":  # the separator of files whose numbers have decimal commas
+        changed = []
+        for col in ("lat", "lon", "x", "y", "employees"):
+            if col in rows.columns:
+                rows[col], n = decimal_comma_numbers(rows[col], integer=col == "employees")
+                if n:
+                    changed.append(f"{col}: {n:,}")
+        if changed:
+            notes.append("numbers with decimal commas (and dots between thousands) read as such, the file being "
+                         "';'-separated: " + ", ".join(changed))
     if options.country and "country" not in rows.columns:
         rows["country"] = options.country
     if options.code_system and "code_system" not in rows.columns and "code" in rows.columns:
@@ -31,6 +44,7 @@ def read_generic(path: str, options: ReadOptions) -> Extract:
         rejected=raw.rejected,
         crs=options.crs,
         date_formats=date_formats,
+        notes=notes,
     )
 
 

@@ -1,0 +1,66 @@
+"""What an official code looks like, and how a firm's several codes are written: the rules in one place.
+
+- :data:`CODE_PATTERNS`: the format of a stored code per code system (dots and spaces removed), which ingest checks
+  every ``code`` against;
+- :func:`normalise_code`: a column of codes in stored form (``62.01`` → ``6201``);
+- :data:`CODES_SEPARATOR` and :func:`explode_codes`: a firm's codes are stored in ``codes`` joined by ``;``;
+  every reader of that column splits it with :func:`explode_codes`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+__all__ = ["CODES_SEPARATOR", "CODE_PATTERNS", "explode_codes", "join_codes", "normalise_code"]
+
+#: Code formats by code system, on the code with dots and spaces removed.
+CODE_PATTERNS: dict[str, str] = {
+    "naics": r"\d{2,6}",
+    "nace2": r"[A-U]|\d{2,4}",
+    "sn2007": r"\d{2,5}",  # Norway's SN2007: NACE Rev. 2 plus a fifth national digit
+    "uksic2007": r"\d{4,5}",
+    "sic1987": r"\d{2,4}",
+}
+
+#: How the ``codes`` column joins a firm's codes.
+CODES_SEPARATOR = ";"
+
+
+def normalise_code(values: pd.Series) -> pd.Series:
+    """Official codes to their stored form: dots and spaces removed (``62.01`` → ``6201``); a range such as NAICS
+    ``31-33`` keeps its dash (and is then malformed for a firm). Blank values become missing.
+
+    >>> normalise_code(pd.Series(["62.01", " 5417 ", ""])).tolist()
+    ['6201', '5417', <NA>]
+    """
+    arr = pa.array(values.astype("string").to_numpy(dtype=object, na_value=None), type=pa.string())
+    cleaned = pc.replace_substring_regex(arr, r"[.\s]", "")
+    cleaned = pc.if_else(pc.equal(cleaned, ""), pa.scalar(None, pa.string()), cleaned)
+    return pd.Series(cleaned.to_pandas(types_mapper=pd.ArrowDtype).astype("string"), index=values.index,
+                     name=values.name)
+
+
+def explode_codes(values: pd.Series) -> pd.Series:
+    """One row per code of a ``;``-joined codes column, stripped, blanks and missing values dropped.
+
+    The index repeats each input row's label for each of its codes, so the result joins back on the input.
+
+    >>> explode_codes(pd.Series(["5417; 3345", None, "62;;"], index=["a", "b", "c"])).to_dict()
+    {'a': '3345', 'c': '62'}
+    >>> explode_codes(pd.Series(["5417; 3345"], index=["a"])).tolist()
+    ['5417', '3345']
+    """
+    parts = values.astype("string").str.split(CODES_SEPARATOR).explode().str.strip()
+    return parts[parts.notna() & (parts != "")].astype("string")
+
+
+def join_codes(codes: list[str] | tuple[str, ...]) -> str | None:
+    """A firm's distinct codes, in order, as the ``codes`` column stores them (``None`` for none).
+
+    >>> join_codes(["5417", "3345", "5417"]), join_codes([])
+    ('5417;3345', None)
+    """
+    distinct = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
+    return CODES_SEPARATOR.join(distinct) or None
