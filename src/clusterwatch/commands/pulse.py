@@ -17,7 +17,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from clusterwatch.cli import WorkspaceOpt, app, console
+from clusterwatch.cli.console import console
+from clusterwatch.cli.options import WorkspaceOpt, app
 from clusterwatch.errors import InputError, OptionError
 from clusterwatch.pulse.model import PulseData
 

@@ -7,7 +7,6 @@ an option here and a line in the README).
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Sequence
 from pathlib import Path
@@ -206,7 +205,7 @@ def scan(
     from clusterwatch import __version__
     from clusterwatch.candidates import find_candidates, select_firms
     from clusterwatch.io.workspace import Workspace
-    from clusterwatch.report.scan import candidates_geojson, write_scan_html
+    from clusterwatch.report.scan import write_scan_html
     from clusterwatch.stats import resolve_seed
 
     # every setting checked before anything is read (an OptionError is a usage error, exit 2)
@@ -267,7 +266,6 @@ def scan(
 
         # CSVs (spreadsheet-safe; candidate_firms.csv with names, addresses, places), GeoJSON, GeoPackage, GeoParquet
         write_candidate_outputs(found, firms, out)
-        (out / "candidates.geojson").write_text(json.dumps(candidates_geojson(found.candidates)), encoding="utf-8")
         rejected = rejected[rejected["dataset"].astype(str).isin(used)] if len(rejected) else rejected
         rejected_counts = (rejected.groupby(["dataset", "reason"]).size().rename("rows").reset_index()
                            if len(rejected) else pd.DataFrame(columns=["dataset", "reason", "rows"]))
@@ -293,5 +291,5 @@ def scan(
                       str(row.n_firms), young, f"{row.q_value:.3f}", row.trend)
     console.print(table)
     console.print(f"Wrote {out / 'candidates.csv'}, candidate_firms.csv, candidate_pieces.csv, clusters_tested.csv, "
-                  "candidates.geojson, activities.csv")
+                  "activities.csv, candidates.geojson, candidates.gpkg (circles, member firms, cells), GeoParquet")
     console.print(f"Report: {page}")

@@ -12,7 +12,8 @@ from typing import Annotated
 import typer
 
 from clusterwatch._optional import import_optional
-from clusterwatch.cli import app, console
+from clusterwatch.cli.console import console
+from clusterwatch.cli.options import app
 from clusterwatch.errors import OptionError
 
 DEFAULT_DB = "sqlite:///clusterwatch-serve.sqlite"

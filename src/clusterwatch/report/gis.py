@@ -284,10 +284,17 @@ def write_candidate_outputs(found: CandidateResult, firms: pd.DataFrame,
     def csv(name: str, frame: pd.DataFrame) -> None:
         written[name] = write_csv(frame, out / name)
 
-    csv("candidates.csv", found.candidates)
+    everyone = member_firms(found.candidate_firms, firms)
+    named = candidate_places(found.candidates, everyone) if len(found.candidates) else None
+    table_out = found.candidates.copy()
+    if named is not None:  # where it is, in names: the place of most member firms, and the commonest places
+        place_of = named.set_index("candidate_id")
+        ids = table_out["candidate_id"].astype(str)
+        table_out.insert(table_out.columns.get_loc("label") + 1, "place", ids.map(place_of["place"]).to_numpy())
+        table_out["places"] = ids.map(place_of["places"]).to_numpy()
+    csv("candidates.csv", table_out)
     layers = candidate_layers(found, firms)
     members, _ = layers["member_firms"]
-    everyone = member_firms(found.candidate_firms, firms)
     unlocated = everyone[everyone["lat"].isna() | everyone["lon"].isna()]  # kept in the CSV, not in GIS layers
     table = pd.concat([members, unlocated.drop(columns=["country"])], ignore_index=True).reindex(
         columns=CANDIDATE_FIRM_COLUMNS)
