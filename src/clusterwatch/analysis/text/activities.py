@@ -3,7 +3,7 @@
 Two ways to turn texts into vectors, named in every output (``method``):
 
 * ``"embedding-kmeans"`` (the ``text`` extra): every text is embedded with a sentence-embedding model that ships in
-  a Python package (all-MiniLM-L6-v2, see :mod:`clusterwatch.analysis.text.embed`), cached by model and text hash;
+  a Python package (all-MiniLM-L6-v2, see :mod:`clusterwatch.io.embed_cache`), cached by model and text hash;
   a firm's vector is the normalised mean of its texts' vectors.
 * ``"tfidf-svd-kmeans"`` (the fallback, always available): each firm's texts are concatenated into one document,
   turned into TF-IDF vectors and reduced by a truncated SVD (latent semantic analysis).
@@ -31,14 +31,6 @@ import scipy.sparse as sp
 
 from clusterwatch._optional import import_optional
 from clusterwatch.analysis.text.codefit import code_fit, firm_codes
-from clusterwatch.analysis.text.embed import (
-    DEFAULT_MAX_TOKENS,
-    DEFAULT_MODEL,
-    Embeddings,
-    _model_folder,
-    embed_texts,
-    embedding_available,
-)
 from clusterwatch.analysis.text.labels import class_tfidf, group_indicator, top_terms
 from clusterwatch.errors import InputError, OptionError
 from clusterwatch.stats import resolve_seed
@@ -162,7 +154,9 @@ class ActivityResult:
     model
         The embedding model id (e.g. ``"all-MiniLM-L6-v2@96"``), or ``"tfidf-svd"``.
     embedding
-        What the embedding step did (cache hits, texts embedded, seconds, device), or ``None`` for TF-IDF.
+        What the embedding step did, when ``encode`` records it (the ``last`` run of a
+        :class:`clusterwatch.io.embed_cache.TextEncoder`: cache hits, texts embedded, seconds, device), else
+        ``None`` (always for TF-IDF).
     n_activities
         The number of k-means groups fitted (before small ones were merged into the outliers).
     n_broad
@@ -188,7 +182,7 @@ class ActivityResult:
     periods: pd.DataFrame
     method: str
     model: str
-    embedding: Embeddings | None
+    embedding: Any
     n_activities: int
     n_broad: int
     min_firms: int
@@ -211,20 +205,20 @@ class ActivityResult:
         return table[table["new"].fillna(False) | (table["trend"] == "increasing")].copy()
 
 
-def resolve_method(method: str, model: str = DEFAULT_MODEL) -> str:
-    """The method ``"auto"`` stands for here: embeddings when the ``text`` extra is installed, else TF-IDF.
+def resolve_method(method: str, encode: Callable[[list[str]], np.ndarray] | None = None) -> str:
+    """The method ``"auto"`` stands for: embeddings when an ``encode`` is given, else TF-IDF.
 
     Examples
     --------
     >>> resolve_method("tfidf-svd-kmeans")
     'tfidf-svd-kmeans'
-    >>> resolve_method("auto") in ("embedding-kmeans", "tfidf-svd-kmeans")
-    True
+    >>> resolve_method("auto"), resolve_method("auto", lambda texts: np.eye(len(texts)))
+    ('tfidf-svd-kmeans', 'embedding-kmeans')
     """
     if method not in METHODS:
         raise OptionError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     if method == "auto":
-        return "embedding-kmeans" if embedding_available(model) else "tfidf-svd-kmeans"
+        return "tfidf-svd-kmeans" if encode is None else "embedding-kmeans"
     return method
 
 
@@ -466,11 +460,7 @@ def discover_activities(
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     *,
     method: str = "auto",
-    model: str = DEFAULT_MODEL,
-    cache: Any = None,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
-    device: str = "auto",
-    progress: Callable[[int, int], None] | None = None,
+    encode: Callable[[list[str]], np.ndarray] | None = None,
     n_broad: int | None = None,
     recent_years: int = RECENT_YEARS,
     code_systems: Sequence[str] = ("naics", "nace2", "uksic2007"),
@@ -499,16 +489,15 @@ def discover_activities(
     rng
         Seed (see :func:`clusterwatch.stats.resolve_seed`); stored in the result.
     method
-        ``"auto"`` (default): ``"embedding-kmeans"`` when the ``text`` extra is installed, else
-        ``"tfidf-svd-kmeans"``. ``"embedding-kmeans"``: sentence embeddings of every text
-        (:func:`~clusterwatch.analysis.text.embed.embed_texts`), firm vector = normalised mean. ``"tfidf-svd-kmeans"``:
+        ``"auto"`` (default): ``"embedding-kmeans"`` when ``encode`` is given, else ``"tfidf-svd-kmeans"``.
+        ``"embedding-kmeans"``: ``encode`` of every text, firm vector = normalised mean. ``"tfidf-svd-kmeans"``:
         TF-IDF (English stop words, sublinear tf, unigrams and bigrams, terms in at least 2 and at most half of the
         firms) of each firm's concatenated texts, truncated SVD. Both then L2-normalise and run k-means.
-    model, cache, max_tokens, device, progress
-        For the embeddings (see :func:`~clusterwatch.analysis.text.embed.embed_texts`): the model (packaged name or
-        a local sentence-transformers folder — a multilingual model for texts not in English), the cache (a
-        workspace, a cache file), word pieces kept per text, ``"auto"``/``"cpu"``/``"cuda"``, and a
-        ``progress(done, total)`` callable.
+    encode
+        ``encode(texts) -> array`` of L2-normalised rows, one per text: the sentence embeddings, also used for the
+        code titles of the semantic fit. :class:`clusterwatch.io.embed_cache.TextEncoder` (or
+        :func:`~clusterwatch.io.embed_cache.auto_encoder`) embeds with a packaged or local model and a cache;
+        its ``model_id`` names the model in the result. The analysis itself opens no cache and loads no model.
     n_broad
         Number of broad activities (Ward clustering of the fine centroids); ``None`` chooses
         :func:`default_n_broad`.
@@ -578,10 +567,10 @@ def discover_activities(
     if isinstance(code_systems, str):
         code_systems = (code_systems,)
     code_systems = tuple(code_systems)
-    method = resolve_method(method, model)
-    if method == "embedding-kmeans" and not embedding_available(model):
-        _model_folder(model)  # an unknown model: OptionError; its package missing: MissingDependencyError
-        import_optional("sentence_transformers", extra="text")  # MissingDependencyError with the install hint
+    method = resolve_method(method, encode)
+    if method == "embedding-kmeans" and encode is None:
+        raise OptionError("method 'embedding-kmeans' needs encode=...: clusterwatch.io.embed_cache.TextEncoder() "
+                          "embeds with the packaged model")
     if min_score is None:
         min_score = EMBEDDING_OUTLIER_BELOW if method == "embedding-kmeans" else OUTLIER_BELOW
     cutoff = None if as_of is None else pd.Timestamp(as_of)
@@ -610,16 +599,18 @@ def discover_activities(
         raise InputError(f"the texts share too few words to group ({exc})") from exc
     random_state = int(seed.generator().integers(0, 2**31 - 1))
 
-    embedding: Embeddings | None = None
-    if method == "embedding-kmeans":
+    embedding: Any = None
+    if method == "embedding-kmeans" and encode is not None:
         to_embed = demote_boilerplate(used["text"].tolist())[0] if demote_template else used["text"].tolist()
-        embedding = embed_texts(to_embed, model, cache=cache, max_tokens=max_tokens, device=device,
-                                progress=progress)
-        text_vectors = embedding.vectors.astype(np.float64)
+        embedded = np.asarray(encode(to_embed), dtype=np.float32)
+        if embedded.ndim != 2 or embedded.shape[0] != len(to_embed):
+            raise OptionError(f"encode must return one row per text ({len(to_embed)}), got shape {embedded.shape}")
+        embedding = getattr(encode, "last", None)
+        text_vectors = embedded.astype(np.float64)
         firm_position = pd.Index(firms).get_indexer(used["firm_id"].to_numpy(dtype=object))
-        vectors = _firm_means(embedding.vectors, firm_position, len(firms))
+        vectors = _firm_means(embedded, firm_position, len(firms))
         dims = int(vectors.shape[1])
-        model_name = embedding.model
+        model_name = str(getattr(encode, "model_id", "encode"))
         tfidf, components = None, None
     else:
         tfidf, components, vectors, dims = _tfidf_space(counts, len(firms), n_dimensions, random_state, sk_decomp,
@@ -712,8 +703,7 @@ def discover_activities(
     activities["n_coded"] = activities["n_coded"].fillna(0).astype(int)
     activities["unclassified_by_codes"] = activities["unclassified_by_codes"].fillna(False).astype(bool)
 
-    semantic = _semantic_fit(method, code_systems, kept_centroids, model, cache, max_tokens, device,
-                             counter, tfidf, components)
+    semantic = _semantic_fit(method, code_systems, kept_centroids, encode, counter, tfidf, components)
     semantic.index = activities.index
     activities = pd.concat([activities, semantic], axis=1)
     activities["unclassified"] = activities["unclassified_by_codes"] | activities["unclassified_by_titles"]
@@ -742,8 +732,8 @@ def discover_activities(
 
 
 def _semantic_fit(
-    method: str, code_systems: tuple[str, ...], centroids: np.ndarray, model: str, cache: Any, max_tokens: int,
-    device: str, counter: Any, tfidf: Any, components: np.ndarray | None,
+    method: str, code_systems: tuple[str, ...], centroids: np.ndarray,
+    encode: Callable[[list[str]], np.ndarray] | None, counter: Any, tfidf: Any, components: np.ndarray | None,
 ) -> pd.DataFrame:
     """Code fit (b) of every fine activity: its centroid against the code titles, in the same vector space."""
     columns = ["best_code", "best_system", "best_title", "title_similarity", "top_titles", "unclassified_by_titles"]
@@ -753,18 +743,13 @@ def _semantic_fit(
         out["top_titles"] = ""
         out["unclassified_by_titles"] = False
         return out
-    from clusterwatch.analysis.text.semantic import (
-        SEMANTIC_UNCLASSIFIED_BELOW,
-        embedding_encoder,
-        lsa_encoder,
-        semantic_fit,
-    )
+    from clusterwatch.analysis.text.semantic import SEMANTIC_UNCLASSIFIED_BELOW, lsa_encoder, memoised, semantic_fit
 
-    if method == "embedding-kmeans":
-        encode = embedding_encoder(model, cache=cache, max_tokens=max_tokens)
+    if method == "embedding-kmeans" and encode is not None:
+        titles = memoised(encode)  # the same vector space as the texts
     else:
-        encode = lsa_encoder(counter, tfidf, components)
-    fit = semantic_fit(centroids, encode, systems=code_systems, threshold=SEMANTIC_UNCLASSIFIED_BELOW[method])
+        titles = lsa_encoder(counter, tfidf, components)
+    fit = semantic_fit(centroids, titles, systems=code_systems, threshold=SEMANTIC_UNCLASSIFIED_BELOW[method])
     return fit[columns].reset_index(drop=True)
 
 
