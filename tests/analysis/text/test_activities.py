@@ -288,8 +288,9 @@ def test_extra_stop_words_leave_labels() -> None:
 def test_large_input_paths_give_the_same_themes(monkeypatch: pytest.MonkeyPatch) -> None:
     """The randomized SVD and mini-batch k-means used for large inputs, forced on the small corpus."""
     import clusterwatch.analysis.text.activities as module
+    import clusterwatch.analysis.text.vectors as vectors
 
-    monkeypatch.setattr(module, "EXACT_SVD_UP_TO", 0)
+    monkeypatch.setattr(vectors, "EXACT_SVD_UP_TO", 0)
     monkeypatch.setattr(module, "MINIBATCH_ABOVE", 0)
     texts = corpus()
     theme_of = texts.drop_duplicates("firm_id").set_index("firm_id")["theme"]
