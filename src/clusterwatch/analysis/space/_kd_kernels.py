@@ -211,7 +211,7 @@ def pair_histogram(p: np.ndarray, w: np.ndarray, bin_width: float, n_bins: int, 
         sweep_cut = np.float32(2.0 * math.sin(min(cutoff / (2.0 * EARTH_RADIUS_KM), 0.5 * math.pi)) + 1e-6)
         # within the cutoff every half chord is below this: a short asin series is exact there, and beyond it the
         # (increasing) series still lands a pair past the last bin
-        short = 0.5 * sweep_cut <= _SHORT_SERIES
+        short = bool(0.5 * sweep_cut <= _SHORT_SERIES)
     px = p[0]
     py = p[1]
     pz = p[2] if not planar else p[1]
