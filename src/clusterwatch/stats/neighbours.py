@@ -81,6 +81,13 @@ class NeighbourGraph:
 def from_lists(neighbours: Sequence[Sequence[int]], *, self_weight: float = 1.0) -> NeighbourGraph:
     """A :class:`NeighbourGraph` from each unit's list of other neighbours.
 
+    Parameters
+    ----------
+    neighbours
+        For each unit, the numbers of its other neighbours (the unit itself left out).
+    self_weight
+        1 (Gi*: each unit in its own sum) or 0.
+
     Examples
     --------
     >>> graph = from_lists([[1], [0, 2], [1]])
@@ -99,6 +106,15 @@ def h3_graph(cells: Sequence[str] | np.ndarray, k: int, *, self_weight: float = 
     """Neighbours among the given H3 cells: the cells within ``k`` grid steps (H3 ``grid_disk``), the cell excluded.
 
     Only the given cells take part: a cell within ``k`` steps that is not listed is no neighbour.
+
+    Parameters
+    ----------
+    cells
+        H3 cell indexes, one per unit.
+    k
+        Grid steps (0: no neighbours; 1: the six adjacent cells).
+    self_weight
+        1 (Gi*) or 0.
 
     Raises
     ------

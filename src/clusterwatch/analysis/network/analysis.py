@@ -57,6 +57,13 @@ def network_synergy(graph: NetworkGraph, helix: Mapping[str, str] | None = None)
 
     See :func:`triple_helix_synergy`; the helices of a unit are those of the organisations in it.
 
+    Parameters
+    ----------
+    graph
+        From :func:`build_graph`.
+    helix
+        ``kind`` → helix (the default maps firm, university, public to the three helices).
+
     Examples
     --------
     >>> from clusterwatch.analysis.network import build_graph

@@ -251,6 +251,17 @@ def describe_communities(graph: NetworkGraph, membership: pd.Series | np.ndarray
     the group's projects, each project described by the group's members in it; for direct ties, over the
     group's internal ties); ``top_members`` (names of the ``top`` members with most ties).
 
+    Parameters
+    ----------
+    graph
+        From :func:`build_graph`.
+    membership
+        The group of each node (node order), or :class:`Communities`.
+    helix
+        ``kind`` → helix for the synergy (see :func:`triple_helix_synergy`).
+    top
+        Members named in ``top_members``.
+
     Raises
     ------
     InputError

@@ -188,6 +188,11 @@ def gi_star(values: np.ndarray | Sequence[float], neighbors: NeighbourGraph | Se
     .. deprecated::
         ``clusterwatch.analysis.space.gi_star`` returned labelled hot spots, not the statistic; use
         :func:`hotspots_on_graph`.
+
+    Parameters
+    ----------
+    values, neighbors, options
+        As ``values``, ``graph`` and the options of :func:`hotspots_on_graph`.
     """
     warnings.warn("clusterwatch.analysis.space.gi_star is now hotspots_on_graph; the statistic itself is "
                   "clusterwatch.stats.gi_star", DeprecationWarning, stacklevel=2)

@@ -10,6 +10,11 @@ import numpy as np
 def default_n_activities(n_firms: int) -> int:
     """The number of activities chosen from the data: :math:`\\sqrt{n/2}` rounded, clipped to 5..60 and to ``n``.
 
+    Parameters
+    ----------
+    n_firms
+        Firms with texts.
+
     Examples
     --------
     >>> default_n_activities(753), default_n_activities(16914), default_n_activities(20)
