@@ -213,7 +213,7 @@ def test_bad_hotspot_options_are_refused(hexagon_firms) -> None:
         hotspots(firms.iloc[:6], case[:6], permutations=9)
 
 
-@pytest.mark.parametrize("name", ["clusterwatch.analysis.space.scan", "clusterwatch.analysis.space.hotspots"])
+@pytest.mark.parametrize("name", ["clusterwatch.analysis.space.bernoulli", "clusterwatch.analysis.space.hotspots"])
 def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0

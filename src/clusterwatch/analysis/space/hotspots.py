@@ -16,7 +16,7 @@ import h3
 import numpy as np
 import pandas as pd
 
-from clusterwatch.analysis.space.scan import case_mask
+from clusterwatch.analysis.space.bernoulli import case_mask
 from clusterwatch.errors import InputError, OptionError
 from clusterwatch.stats import benjamini_hochberg, check_alternative, check_permutations, resolve_seed
 from clusterwatch.stats.gistar import NULLS, check_null

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from clusterwatch.analysis.geometry import EARTH_RADIUS_KM
-from clusterwatch.analysis.space._scan_kernels import (
+from clusterwatch.analysis.space._bernoulli_kernels import (
     SHIFT,
     Windows,
     best_per_centre,
