@@ -446,6 +446,10 @@ def embed_texts(
     )
 
 
+#: Texts whose median length is at most this many characters (code titles) are embedded 256 to a batch.
+SHORT_TEXT_CHARS: int = 120
+
+
 class TextEncoder:
     """``encode(texts)`` for the text analyses: :func:`embed_texts` with one model, cache and truncation.
 
@@ -455,8 +459,11 @@ class TextEncoder:
 
     Parameters
     ----------
-    model, cache, max_tokens, device, precision, batch_size, progress
+    model, cache, max_tokens, device, precision, progress
         As for :func:`embed_texts`.
+    batch_size
+        Texts per forward pass; None (default) chooses per call: 256 for short texts such as code titles (median
+        length up to :data:`SHORT_TEXT_CHARS` characters: on a CPU about 1.5 times faster than 64), else 64.
 
     Attributes
     ----------
@@ -473,7 +480,7 @@ class TextEncoder:
     """
 
     def __init__(self, model: str = DEFAULT_MODEL, *, cache: Any = None, max_tokens: int = DEFAULT_MAX_TOKENS,
-                 device: str = "auto", precision: str = "auto", batch_size: int = 64,
+                 device: str = "auto", precision: str = "auto", batch_size: int | None = None,
                  progress: Callable[[int, int], None] | None = None) -> None:
         self.model = model
         self.cache = cache
@@ -491,7 +498,11 @@ class TextEncoder:
         return self.runs[-1] if self.runs else None
 
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
-        run = embed_texts(texts, self.model, cache=self.cache, batch_size=self.batch_size, max_tokens=self.max_tokens,
+        batch = self.batch_size
+        if batch is None:
+            lengths = [len(str(t)) for t in texts]
+            batch = 256 if lengths and float(np.median(lengths)) <= SHORT_TEXT_CHARS else 64
+        run = embed_texts(texts, self.model, cache=self.cache, batch_size=batch, max_tokens=self.max_tokens,
                           device=self.device, precision=self.precision, progress=self.progress)
         self.runs.append(run)
         return run.vectors
