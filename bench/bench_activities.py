@@ -40,7 +40,7 @@ import clusterwatch
 from _memory import StagePeak, peak_bytes  # bench/_memory.py (scripts run from bench/)
 from clusterwatch.analysis.text import SBIR_STOP_WORDS, discover_activities
 from clusterwatch.analysis.text.agreement import code_agreement
-from clusterwatch.analysis.text.embed import EmbeddingCache
+from clusterwatch.io.embed_cache import EmbeddingCache, auto_encoder
 
 SBIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sbir"
 AS_OF = "2017-12-31"
@@ -124,8 +124,9 @@ def _progress(label: str) -> object:
 def run_activities(texts: pd.DataFrame, cache: Path, seed: int, label: str, sampler: StagePeak) -> tuple:
     sampler.reset()
     started = time.perf_counter()
-    result = discover_activities(texts, rng=seed, as_of=AS_OF, recent_years=RECENT_YEARS, cache=cache,
-                                 extra_stop_words=SBIR_STOP_WORDS, progress=_progress(label))
+    result = discover_activities(texts, rng=seed, as_of=AS_OF, recent_years=RECENT_YEARS,
+                                 encode=auto_encoder(cache=cache, progress=_progress(label)),
+                                 extra_stop_words=SBIR_STOP_WORDS)
     wall = time.perf_counter() - started
     embedding = result.embedding
     embed_s = embedding.seconds if embedding is not None else 0.0
@@ -147,7 +148,7 @@ def bertopic_topics(documents: list[str], vectors: np.ndarray, seed: int) -> tup
     from sklearn.feature_extraction.text import CountVectorizer
     from umap import UMAP
 
-    from clusterwatch.analysis.text.embed import PACKAGED_MODELS
+    from clusterwatch.io.embed_cache import PACKAGED_MODELS
 
     stop_words = sorted(_stop_words())
     # BERTopic's own defaults, with a seed for UMAP (which then runs on one thread) and our stop words

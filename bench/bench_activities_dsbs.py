@@ -24,6 +24,7 @@ import pandas as pd
 import clusterwatch
 from _memory import StagePeak, peak_bytes  # bench/_memory.py (scripts run from bench/)
 from clusterwatch.analysis.text import discover_activities
+from clusterwatch.io.embed_cache import auto_encoder
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "us_dsbs" / "dsbs_profiles_capabilities.parquet"
 GIB = 2**30
@@ -79,7 +80,8 @@ def main() -> None:
     sampler = StagePeak()
     with tempfile.TemporaryDirectory() as folder:
         started = time.perf_counter()
-        result = discover_activities(texts, rng=args.seed, cache=Path(folder) / "embeddings.duckdb", progress=progress)
+        result = discover_activities(texts, rng=args.seed, encode=auto_encoder(
+            cache=Path(folder) / "embeddings.duckdb", progress=progress))
         wall = time.perf_counter() - started
     sampler.close()
     info = result.embedding

@@ -35,6 +35,7 @@ from bench_activities import npmi_coherence
 from clusterwatch.analysis.text import NORWEGIAN_STOP_WORDS, UNCLASSIFIED_BELOW, code_fit, discover_activities
 from clusterwatch.analysis.text.agreement import code_agreement, code_prefix
 from clusterwatch.codes import code_titles
+from clusterwatch.io.embed_cache import TextEncoder
 
 DATA = (Path(__file__).resolve().parents[1].parent / "shared" / "data" / "norway_brreg"
         / "brreg_enheter_sample_with_text.csv.gz")
@@ -174,7 +175,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             started = time.perf_counter()
             embedded = discover_activities(texts, rng=args.seed, method="embedding-kmeans",
-                                           cache=Path(folder) / "embeddings.duckdb",
+                                           encode=TextEncoder(cache=Path(folder) / "embeddings.duckdb"),
                                            extra_stop_words=STOP_WORDS, code_systems=("nace2",))
             seconds = time.perf_counter() - started
         info = embedded.embedding

@@ -3,7 +3,7 @@
 Embeds 3,000 random SBIR abstracts (../shared/data/sbir/awards.csv.gz, seed 3) with the packaged all-MiniLM-L6-v2
 at each truncation, runs k-means (k = 30, two seeds) on each and prints the embedding speed and the adjusted Rand
 index between truncations next to the ARI between two k-means seeds at 128 tokens (the noise floor). This is the
-evidence for ``clusterwatch.analysis.text.embed.DEFAULT_MAX_TOKENS``.
+evidence for ``clusterwatch.io.embed_cache.DEFAULT_MAX_TOKENS``.
 
     .venv/bin/python bench/bench_embedding_tokens.py
 """
@@ -19,7 +19,7 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-from clusterwatch.analysis.text.embed import embed_texts
+from clusterwatch.io.embed_cache import embed_texts
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sbir" / "awards.csv.gz"
 

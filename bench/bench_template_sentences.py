@@ -20,7 +20,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import normalized_mutual_info_score
 
 from clusterwatch.analysis.text.activities import demote_boilerplate
-from clusterwatch.analysis.text.embed import embed_texts
+from clusterwatch.io.embed_cache import embed_texts
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "sbir" / "awards.csv.gz"
 NSF = "National Science Foundation"

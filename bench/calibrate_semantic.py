@@ -26,8 +26,8 @@ from sklearn.feature_extraction import text as sk_text
 
 import clusterwatch
 from clusterwatch.analysis.text import SBIR_STOP_WORDS
-from clusterwatch.analysis.text.embed import embed_texts
-from clusterwatch.analysis.text.semantic import embedding_encoder, lsa_encoder, semantic_fit, title_table
+from clusterwatch.analysis.text.semantic import lsa_encoder, memoised, semantic_fit, title_table
+from clusterwatch.io.embed_cache import TextEncoder, embed_texts
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ALL = ("naics", "nace2", "uksic2007")
@@ -169,7 +169,7 @@ def main() -> None:
     parser.add_argument("--n-abstracts", type=int, default=2000)
     parser.add_argument("--data", type=Path, default=DATA, help="the shared data folder")
     args = parser.parse_args()
-    encode = embedding_encoder(cache=args.cache)
+    encode = memoised(TextEncoder(cache=args.cache, batch_size=256))
     uk_names(encode, args.data)
 
     texts = clusterwatch.read_firms(args.data / "sbir" / "awards.csv.gz", format="sbir-abstracts").activities

@@ -226,7 +226,7 @@ def test_missing_input_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_embeddings_in_a_workspace_on_real_abstracts(tmp_path: Path) -> None:
-    from clusterwatch.analysis.text.embed import EmbeddingCache, embedding_available
+    from clusterwatch.io.embed_cache import EmbeddingCache, embedding_available
 
     if not embedding_available():
         pytest.skip("the text extra (sentence-transformers and the packaged model) is not installed")

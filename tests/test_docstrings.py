@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import inspect
 import pkgutil
+import re
 
 import pytest
 
@@ -33,6 +35,41 @@ def test_docstring_examples(name: str) -> None:
     assert result.failed == 0
 
 
+#: Packages whose public functions name every parameter in their docstrings (numpydoc ``Parameters``).
+STRICT = [p for p in PACKAGES if p.startswith(("clusterwatch.analysis.", "clusterwatch.stats"))]
+
+
+def undocumented_parameters(obj: object) -> list[str]:
+    """The parameters of a function that its docstring never names (classes document their attributes)."""
+    if inspect.isclass(obj) or not callable(obj):
+        return []
+    try:
+        signature = inspect.signature(obj)
+    except (TypeError, ValueError):
+        return []
+    doc = inspect.getdoc(obj) or ""
+    names = [p.name for p in signature.parameters.values()
+             if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD) and p.name not in ("self", "cls")]
+    return [n for n in names if not re.search(rf"(^|[\s,`*]){re.escape(n)}([\s,:`]|$)", doc, re.MULTILINE)]
+
+
+def test_the_parameter_check_catches_a_missing_one() -> None:
+    def documented(values: list[int], alpha: float = 0.05) -> None:
+        """Something.
+
+        Parameters
+        ----------
+        values, alpha
+            What they are.
+        """
+
+    def half(values: list[int], alpha: float = 0.05) -> None:
+        """Something about values, at length, without the other parameter."""
+
+    assert undocumented_parameters(documented) == []
+    assert undocumented_parameters(half) == ["alpha"]
+
+
 @pytest.mark.parametrize("package", PACKAGES)
 def test_public_names_are_documented(package: str) -> None:
     module = importlib.import_module(package)
@@ -40,3 +77,5 @@ def test_public_names_are_documented(package: str) -> None:
         obj = getattr(module, name)
         if callable(obj):
             assert obj.__doc__ and len(obj.__doc__.strip()) > 40, f"{package}.{name}"
+            if package in STRICT:
+                assert undocumented_parameters(obj) == [], f"{package}.{name} leaves parameters undocumented"

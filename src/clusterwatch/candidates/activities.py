@@ -293,8 +293,10 @@ def text_activities(firms: pd.DataFrame, texts: pd.DataFrame, *, min_firms: int 
         # undated texts (profiles such as DSBS capabilities) count as known at as_of; dated ones only up to it
         if as_of is not None and "date" in texts.columns:
             texts = texts[texts["date"].isna() | (texts["date"] <= pd.Timestamp(as_of))]
-        result = discover_activities(texts, min_firms=min_firms, as_of=None, rng=rng, method=method, cache=cache,
-                                     extra_stop_words=extra)
+        from clusterwatch.io.embed_cache import auto_encoder
+
+        result = discover_activities(texts, min_firms=min_firms, as_of=None, rng=rng, method=method,
+                                     encode=auto_encoder(method, cache=cache), extra_stop_words=extra)
         acts, assign = result.activities, result.assignments
         out = []
         for row in acts.itertuples(index=False):

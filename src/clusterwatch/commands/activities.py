@@ -190,8 +190,8 @@ def activities(
     firm_activities.csv, text_activities.csv, activity_periods.csv and an offline activities.html to --out.
     """
     from clusterwatch.analysis.text import discover_activities
-    from clusterwatch.analysis.text.embed import DEFAULT_MODEL
     from clusterwatch.candidates.activities import stop_word_preset, stop_words_of
+    from clusterwatch.io.embed_cache import DEFAULT_MODEL, auto_encoder
     from clusterwatch.report.activities import write_activities
     from clusterwatch.stats import resolve_seed
 
@@ -253,9 +253,9 @@ def activities(
 
             result = discover_activities(
                 texts, n_activities, min_firms, fit_as_of, run_seed.entropy, method=method,
-                model=model or DEFAULT_MODEL, cache=ws if ws is not None else cache, device=device,
-                max_tokens=max_tokens,
-                progress=on_embedded, n_broad=n_broad, recent_years=recent_years, code_systems=title_systems,
+                encode=auto_encoder(method, model or DEFAULT_MODEL, cache=ws if ws is not None else cache,
+                                    device=device, max_tokens=max_tokens, progress=on_embedded),
+                n_broad=n_broad, recent_years=recent_years, code_systems=title_systems,
                 extra_stop_words=words)
         finally:
             if ws is not None:

@@ -132,7 +132,7 @@ def network(
                         as_of=as_of, start=since, undated=undated, max_project_size=max_project_size, kinds=kind)
     if graph.n_edges == 0:
         raise InputError("no ties in this selection (check --as-of/--since/--kind/--dataset)", path=str(workspace))
-    analysis = analyse_network(graph, method=method, resolution=resolution, group=group, median_over=median_over,
+    analysis = analyse_network(graph, method=method, gamma=resolution, group=group, median_over=median_over,
                                permutations=permutations, pivots=pivots, exact_max_work=exact_max_work,
                                candidates=candidate_table, rng=seed)
     paths = write_network_tables(out, analysis)

@@ -25,7 +25,7 @@ from clusterwatch.io.ingest import IngestResult
 from clusterwatch.schema import ACTIVITY_COLUMNS, FIRM_COLUMNS, RELATION_COLUMNS, Column
 
 if TYPE_CHECKING:
-    from clusterwatch.analysis.text.embed import EmbeddingCache
+    from clusterwatch.io.embed_cache import EmbeddingCache
 
 DEFAULT_WORKSPACE = "clusterwatch.duckdb"
 SCHEMA_VERSION = 1
@@ -147,8 +147,8 @@ class Workspace:
 
     def embedding_cache(self) -> EmbeddingCache:
         """The workspace's cache of text embeddings (table ``embeddings``), for
-        :func:`clusterwatch.analysis.text.embed_texts`."""
-        from clusterwatch.analysis.text.embed import EmbeddingCache
+        :func:`clusterwatch.io.embed_cache.embed_texts`."""
+        from clusterwatch.io.embed_cache import EmbeddingCache
 
         return EmbeddingCache(self._con, read_only=self.read_only)
 

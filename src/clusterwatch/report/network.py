@@ -168,7 +168,7 @@ def network_html(analysis: NetworkAnalysis, *, colour_by: str = "kind", max_node
     summary = (f"{graph.n_nodes:,} organisations, {graph.n_edges:,} ties ({graph.mode}, "
                f"{'directed' if graph.directed else 'undirected'}); {analysis.communities.n_communities:,} "
                f"communities (modularity {analysis.communities.modularity:.3f}, {analysis.communities.method}, "
-               f"resolution {analysis.communities.resolution:g}); density {metrics['density']:.4f}; "
+               f"resolution γ {analysis.communities.gamma:g}); density {metrics['density']:.4f}; "
                f"largest component {metrics['largest_component_share']:.1%}; triple-helix synergy "
                f"{analysis.synergy.synergy:+.4f} bits over {analysis.synergy.n_units:,} units; seed {analysis.seed}.")
     caption = (f"{len(shown):,} of {graph.n_nodes:,} organisations drawn "

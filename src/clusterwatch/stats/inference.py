@@ -106,7 +106,18 @@ def resolve_seed(rng: int | np.random.Generator | np.random.SeedSequence | None)
 
 
 def check_permutations(permutations: int) -> int:
-    """Validate a number of Monte Carlo replicates (≥ 1; 999 is the default everywhere)."""
+    """Validate a number of Monte Carlo replicates (≥ 1; 999 is the default everywhere).
+
+    Parameters
+    ----------
+    permutations
+        The number asked for.
+
+    Raises
+    ------
+    OptionError
+        For anything but an int ≥ 1.
+    """
     if isinstance(permutations, bool) or not isinstance(permutations, int | np.integer) or permutations < 1:
         raise OptionError(f"permutations must be a positive int (e.g. 999), got {permutations!r}")
     return int(permutations)
@@ -173,6 +184,11 @@ def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     """Benjamini–Hochberg adjusted p-values (q-values), NaN kept where p is NaN.
 
     A test is significant at false-discovery rate ``alpha`` when its q-value is ≤ ``alpha``.
+
+    Parameters
+    ----------
+    p_values
+        p-values of the tests, any shape; NaN marks a test not run.
 
     References
     ----------

@@ -48,8 +48,8 @@ def test_same_seed_same_partition_and_louvain() -> None:
 
 def test_resolution_splits_more() -> None:
     graph = build_graph(ring_of_cliques(16, 4), directed=False)
-    coarse = detect_communities(graph, resolution=0.05, rng=1)
-    fine = detect_communities(graph, resolution=1.0, rng=1)
+    coarse = detect_communities(graph, gamma=0.05, rng=1)
+    fine = detect_communities(graph, gamma=1.0, rng=1)
     assert coarse.n_communities < fine.n_communities
 
 
@@ -82,7 +82,20 @@ def test_bad_options() -> None:
     graph = build_graph(ring_of_cliques(), directed=False)
     with pytest.raises(OptionError, match="method"):
         detect_communities(graph, method="infomap")
-    with pytest.raises(OptionError, match="resolution"):
-        detect_communities(graph, resolution=0)
+    with pytest.raises(OptionError, match="gamma"):
+        detect_communities(graph, gamma=0)
+    with pytest.raises(OptionError, match="gamma"):
+        detect_communities(graph, gamma=float("nan"))
+
+
+def test_the_old_resolution_keyword_still_works_with_a_warning() -> None:
+    graph = build_graph(ring_of_cliques(), directed=False)
+    with pytest.warns(DeprecationWarning, match="gamma"):
+        old = detect_communities(graph, resolution=0.05, rng=1)
+    new = detect_communities(graph, gamma=0.05, rng=1)
+    assert old.gamma == new.gamma == 0.05
+    pd.testing.assert_frame_equal(old.membership, new.membership)
+    with pytest.warns(DeprecationWarning, match="gamma"):
+        assert new.resolution == 0.05
     with pytest.raises(OptionError, match="n_iterations"):
         detect_communities(graph, n_iterations=0)

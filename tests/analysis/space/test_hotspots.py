@@ -1,4 +1,4 @@
-"""Gi* hot spots: Ord & Getis z-scores by hand and as esda gives them, conditional permutations, H3 cells, CLI."""
+"""Gi* hot spots: Ord & Getis z-scores by hand and as esda gives them, both nulls, H3 cells, CLI."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from clusterwatch import InputError, OptionError
-from clusterwatch.analysis.space import gi_star, hotspots
+from clusterwatch.analysis.space import hotspots, hotspots_on_graph
 from clusterwatch.cli import run
 from clusterwatch.stats import benjamini_hochberg
 
@@ -32,14 +32,14 @@ def test_z_scores_match_esda_g_local_star() -> None:
     pts = np.array(ESDA_POINTS, dtype=float)
     distance = np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
     neighbours = [[j for j in range(6) if j != i and distance[i, j] <= 15] for i in range(6)]
-    result = gi_star(ESDA_Y, neighbours, permutations=99, rng=0, scheduler="serial")
+    result = hotspots_on_graph(ESDA_Y, neighbours, permutations=99, rng=0, scheduler="serial")
     np.testing.assert_allclose(result.cells["z"], ESDA_ZS, atol=Z_TOLERANCE)
     np.testing.assert_allclose(result.cells["gi_star"], result.cells["local_sum"] / sum(ESDA_Y))
 
 
 def test_z_score_by_hand() -> None:
     values = np.array([0, 0, 1, 9, 8, 9, 1, 0, 0], dtype=float)
-    result = gi_star(values, path_neighbours(9), permutations=19, rng=0, scheduler="serial")
+    result = hotspots_on_graph(values, path_neighbours(9), permutations=19, rng=0, scheduler="serial")
     n, mean = 9, values.mean()
     s = math.sqrt((values**2).mean() - mean**2)
     for i, (local, w) in enumerate(((0 + 0, 2), (0 + 0 + 1, 3), (9 + 8 + 9, 3))):
@@ -54,21 +54,42 @@ def test_conditional_permutation_p_is_the_exact_probability() -> None:
     # unit 4 keeps its 8 and draws 2 of the other 8 values {0,0,1,9,9,1,0,0}: local sum >= 26 only when both
     # 9s are drawn, probability 1 / C(8, 2) = 1/28
     values = [0, 0, 1, 9, 8, 9, 1, 0, 0]
-    result = gi_star(values, path_neighbours(9), permutations=9999, alternative="greater", rng=4, n_jobs=2)
+    result = hotspots_on_graph(values, path_neighbours(9), null="conditional", permutations=9999,
+                               alternative="greater", rng=4, n_jobs=2)
     exact = 1 / 28
     p = result.cells.loc[4, "p_sim"]
     assert abs(p - exact) < 4 * math.sqrt(exact * (1 - exact) / 9999)
     # unit 0 (value 0, one neighbour) draws one of {0,1,9,8,9,1,0,0}: local sum <= 0 with probability 3/8
-    low = gi_star(values, path_neighbours(9), permutations=9999, alternative="less", rng=4, n_jobs=2)
+    low = hotspots_on_graph(values, path_neighbours(9), null="conditional", permutations=9999, alternative="less",
+                            rng=4, n_jobs=2)
     assert abs(low.cells.loc[0, "p_sim"] - 3 / 8) < 4 * math.sqrt(3 / 8 * 5 / 8 / 9999)
+
+
+def test_default_null_is_total_randomisation() -> None:
+    """The package's one Gi* null: unit 4's neighbourhood of 3 is a random 3-subset of all nine values."""
+    result = hotspots_on_graph([0, 0, 1, 9, 8, 9, 1, 0, 0], path_neighbours(9), permutations=9999,
+                               alternative="greater", rng=4, scheduler="serial")
+    assert result.null == "total"
+    assert abs(result.cells.loc[4, "p_sim"] - 1 / 84) < 4 * math.sqrt(1 / 84 * 83 / 84 / 9999) + 1e-4
+    exact = hotspots_on_graph([0, 0, 1, 9, 8, 9, 1, 0, 0], path_neighbours(9), permutations=0, inference="exact",
+                              alternative="greater")
+    assert exact.cells.loc[4, "p_value"] == pytest.approx(1 / 84, abs=1e-12)
+
+
+def test_old_name_warns() -> None:
+    from clusterwatch.analysis.space import gi_star
+
+    with pytest.warns(DeprecationWarning, match="hotspots_on_graph"):
+        old = gi_star([0, 0, 1, 9, 8, 9, 1, 0, 0], path_neighbours(9), permutations=0, inference="normal")
+    assert old.cells.loc[4, "local_sum"] == 26
 
 
 def test_two_sided_is_twice_the_smaller_tail_and_fdr_is_bh() -> None:
     values = [0, 0, 1, 9, 8, 9, 1, 0, 0]
     kwargs = {"permutations": 999, "rng": 8, "scheduler": "serial"}
-    both = gi_star(values, path_neighbours(9), alternative="two-sided", **kwargs).cells
-    greater = gi_star(values, path_neighbours(9), alternative="greater", **kwargs).cells
-    less = gi_star(values, path_neighbours(9), alternative="less", **kwargs).cells
+    both = hotspots_on_graph(values, path_neighbours(9), alternative="two-sided", **kwargs).cells
+    greater = hotspots_on_graph(values, path_neighbours(9), alternative="greater", **kwargs).cells
+    less = hotspots_on_graph(values, path_neighbours(9), alternative="less", **kwargs).cells
     expected = np.minimum(1, 2 * np.minimum(greater["p_sim"], less["p_sim"]))
     np.testing.assert_allclose(both["p_sim"], expected)
     np.testing.assert_allclose(both["q_value"], benjamini_hochberg(both["p_value"].to_numpy()))
@@ -82,7 +103,8 @@ def test_labels_follow_significance_and_sign() -> None:
     grid[2:7, 2:7] += 6
     neighbours = [[(r + dr) * 20 + c + dc for dr, dc in ((-1, 0), (1, 0), (0, -1), (0, 1))
                    if 0 <= r + dr < 20 and 0 <= c + dc < 20] for r in range(20) for c in range(20)]
-    result = gi_star(grid.ravel(), neighbours, permutations=999, rng=2, n_jobs=2)
+    # 400 units: Benjamini–Hochberg needs p < 0.002, below the floor of 999 permutations
+    result = hotspots_on_graph(grid.ravel(), neighbours, permutations=9999, rng=2, n_jobs=2)
     cells = result.cells
     assert ((cells["hot_spot"] == "hot") == (cells["significant"] & (cells["z"] > 0))).all()
     assert ((cells["hot_spot"] == "cold") == (cells["significant"] & (cells["z"] < 0))).all()
@@ -96,15 +118,15 @@ def test_labels_follow_significance_and_sign() -> None:
 def test_same_seed_same_result_on_any_scheduler() -> None:
     values = np.random.default_rng(3).poisson(2, 300).astype(float)
     neighbours = path_neighbours(300)
-    serial = gi_star(values, neighbours, permutations=300, rng=5, scheduler="serial")
-    threads = gi_star(values, neighbours, permutations=300, rng=5, scheduler="threads", n_jobs=2)
+    serial = hotspots_on_graph(values, neighbours, permutations=300, rng=5, scheduler="serial")
+    threads = hotspots_on_graph(values, neighbours, permutations=300, rng=5, scheduler="threads", n_jobs=2)
     pd.testing.assert_frame_equal(serial.cells, threads.cells)
     assert serial.seed == 5
 
 
 def test_normal_inference_and_no_permutations() -> None:
     values = [0, 0, 1, 9, 8, 9, 1, 0, 0]
-    result = gi_star(values, path_neighbours(9), permutations=0, inference="normal")
+    result = hotspots_on_graph(values, path_neighbours(9), permutations=0, inference="normal")
     cells = result.cells
     assert cells["p_sim"].isna().all()
     np.testing.assert_allclose(cells["p_value"], cells["p_norm"])
@@ -121,11 +143,12 @@ def test_bad_gi_star_input_is_refused() -> None:
         (([1, 2, 3, 4, 5], [[7], *good[1:]]), {}),
         (([1, 2, 3, 4, 5], good), {"alternative": "both"}),
         (([1, 2, 3, 4, 5], good), {"alpha": 1.5}),
-        (([1, 2, 3, 4, 5], good), {"inference": "exact"}),
+        (([1, 2, 3, 4, 5], good), {"inference": "bootstrap"}),
+        (([1, 2, 3, 4, 5], good), {"null": "spatial"}),
         (([1, 2, 3, 4, 5], good), {"permutations": 0}),
     ):
         with pytest.raises(OptionError):
-            gi_star(*args, **kwargs)
+            hotspots_on_graph(*args, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -190,7 +213,7 @@ def test_bad_hotspot_options_are_refused(hexagon_firms) -> None:
         hotspots(firms.iloc[:6], case[:6], permutations=9)
 
 
-@pytest.mark.parametrize("name", ["clusterwatch.analysis.space.scan", "clusterwatch.analysis.space.hotspots"])
+@pytest.mark.parametrize("name", ["clusterwatch.analysis.space.bernoulli", "clusterwatch.analysis.space.hotspots"])
 def test_docstring_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.failed == 0 and result.attempted > 0

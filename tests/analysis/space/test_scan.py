@@ -12,8 +12,8 @@ from scipy import stats
 
 from clusterwatch import InputError, OptionError
 from clusterwatch.analysis.space import BernoulliScanResult, bernoulli_scan, bernoulli_scan_each
-from clusterwatch.analysis.space._scan_kernels import windows as build_windows
-from clusterwatch.analysis.space.scan import site_points
+from clusterwatch.analysis.space._bernoulli_kernels import windows as build_windows
+from clusterwatch.analysis.space.bernoulli import site_points
 from clusterwatch.cli import run
 from clusterwatch.stats import monte_carlo_p
 
@@ -99,6 +99,16 @@ def test_secondary_clusters_match_satscan(satscan: dict[str, pd.DataFrame], lang
     assert ours["cases"].tolist() == expected["OBSERVED"].tolist()
     assert ours["firms"].tolist() == expected["POPULATION"].astype(int).tolist()
     assert ours["relative_risk"].round(2).tolist() == pytest.approx(expected["REL_RISK"].tolist(), abs=0.006)
+
+
+def test_reports_the_clusters_satscan_reports_and_stops_at_p_one(satscan: dict[str, pd.DataFrame],
+                                                                  langley_run) -> None:
+    """SaTScan reports secondary clusters with p < 1 only: six here, though ten were allowed."""
+    result, _ = langley_run
+    assert len(result.clusters) == len(satscan["clusters"]) == 6
+    assert (result.clusters["p_value"] < 1).all()
+    # the next candidate (LLR 5.56, a pair of case firms) is no stronger than the weakest replicate's maximum
+    assert result.simulated_llr.min() <= 5.6
 
 
 def test_p_values_consistent_with_satscan_simulations(satscan: dict[str, pd.DataFrame], langley_run) -> None:
@@ -306,6 +316,7 @@ def test_clusters_are_disjoint_and_counts_add_up(synthetic) -> None:
                             scheduler="serial")
     clusters = result.clusters
     assert ((clusters["p_value"] > 0) & (clusters["p_value"] <= 1)).all()
+    assert (clusters["p_value"].iloc[1:] < 1).all()  # secondary clusters stop at p = 1, as in SaTScan
     assert clusters["llr"].is_monotonic_decreasing
     membership = result.membership
     for row in clusters.itertuples(index=False):

@@ -9,8 +9,16 @@ import pytest
 from clusterwatch import Workspace
 from clusterwatch.analysis.text import discover_activities
 from clusterwatch.analysis.text.activities import default_n_broad, resolve_method
-from clusterwatch.analysis.text.embed import EmbeddingCache, embed_texts, embedding_available, model_id, text_hashes
 from clusterwatch.errors import OptionError
+from clusterwatch.io.embed_cache import (
+    EmbeddingCache,
+    TextEncoder,
+    auto_encoder,
+    embed_texts,
+    embedding_available,
+    model_id,
+    text_hashes,
+)
 
 pytest.importorskip("sentence_transformers")
 pytestmark = pytest.mark.skipif(not embedding_available(), reason="the text extra's packaged model is missing")
@@ -59,7 +67,8 @@ def corpus() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def result():  # type: ignore[no-untyped-def]
-    return discover_activities(corpus(), n_activities=3, n_broad=2, min_firms=3, rng=4, method="embedding-kmeans")
+    return discover_activities(corpus(), n_activities=3, n_broad=2, min_firms=3, rng=4, method="embedding-kmeans",
+                               encode=TextEncoder())
 
 
 def test_embeddings_recover_the_three_themes(result) -> None:  # type: ignore[no-untyped-def]
@@ -108,14 +117,14 @@ def test_novelty_finds_the_new_rising_activity(result) -> None:  # type: ignore[
 
 def test_recent_window_makes_drones_new() -> None:
     result = discover_activities(corpus(), n_activities=3, min_firms=3, rng=4, method="embedding-kmeans",
-                                 recent_years=8, code_systems=())
+                                 encode=TextEncoder(), recent_years=8, code_systems=())
     new = result.activities.loc[result.activities["new"], "keywords"]
     assert len(new) == 1 and "drone" in new.iloc[0]
 
 
 def test_as_of_uses_nothing_later() -> None:
     result = discover_activities(corpus(), n_activities=2, min_firms=3, rng=4, method="embedding-kmeans",
-                                 as_of="2012-12-31", code_systems=())
+                                 encode=TextEncoder(), as_of="2012-12-31", code_systems=())
     assert result.text_assignments["date"].max() <= pd.Timestamp("2012-12-31")
     assert result.periods["period"].max() == 2012
     assert not result.assignments["firm_id"].str.startswith("drone").any()
@@ -126,9 +135,9 @@ def test_second_run_reads_the_cache(tmp_path) -> None:  # type: ignore[no-untype
     texts = corpus()
     with Workspace(tmp_path / "ws.duckdb") as ws:
         first = discover_activities(texts, n_activities=3, min_firms=3, rng=4, method="embedding-kmeans",
-                                    cache=ws, code_systems=())
+                                    encode=TextEncoder(cache=ws), code_systems=())
         second = discover_activities(texts, n_activities=3, min_firms=3, rng=4, method="embedding-kmeans",
-                                     cache=ws, code_systems=())
+                                     encode=TextEncoder(cache=ws), code_systems=())
         stored = ws.sql("SELECT model, count(*) AS n FROM embeddings GROUP BY model")
     assert first.embedding.n_embedded == 24 and first.embedding.n_cached == 0
     assert second.embedding.n_embedded == 0 and second.embedding.n_cached == 24
@@ -173,23 +182,45 @@ def test_bad_embedding_options() -> None:
         embed_texts(["a"], cache=3.5)
     with pytest.raises(OptionError, match="method"):
         resolve_method("bertopic")
-    assert resolve_method("auto") == "embedding-kmeans"
+    assert resolve_method("auto") == "tfidf-svd-kmeans"  # no encode given
+    assert resolve_method("auto", TextEncoder()) == "embedding-kmeans"
 
 
 def test_auto_falls_back_to_tfidf_without_the_text_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    import clusterwatch.analysis.text.activities as module
+    import clusterwatch.io.embed_cache as module
     from clusterwatch.errors import MissingDependencyError
 
     monkeypatch.setattr(module, "embedding_available", lambda model=None: False)
-    result = discover_activities(corpus(), n_activities=3, min_firms=3, rng=4, code_systems=())
+    assert auto_encoder("auto") is None and auto_encoder("tfidf-svd-kmeans") is None
+    result = discover_activities(corpus(), n_activities=3, min_firms=3, rng=4, code_systems=(),
+                                 encode=auto_encoder("auto"))
     assert result.method == "tfidf-svd-kmeans" and result.model == "tfidf-svd" and result.embedding is None
     assert (result.activities["method"] == "tfidf-svd-kmeans").all()
+    with pytest.raises(OptionError, match="needs encode"):
+        discover_activities(corpus(), n_activities=3, method="embedding-kmeans")
+    with pytest.raises(OptionError, match="unknown model"):
+        auto_encoder("embedding-kmeans", model="/no/such/folder")
 
     def missing(name: str, *, extra: str) -> None:
         raise MissingDependencyError(f"{name} is needed; install clusterwatch[{extra}]")
 
     monkeypatch.setattr(module, "import_optional", missing)
     with pytest.raises(MissingDependencyError, match="text"):
-        discover_activities(corpus(), n_activities=3, method="embedding-kmeans")
-    with pytest.raises(OptionError, match="unknown model"):
-        discover_activities(corpus(), n_activities=3, method="embedding-kmeans", model="/no/such/folder")
+        auto_encoder("embedding-kmeans")
+
+
+def test_any_encode_callable_works_and_bad_shapes_are_refused() -> None:
+    """The analysis takes any encode(texts): here a word-count space, no model."""
+    words = ["drone", "protein", "bread"]
+
+    def encode(texts: list[str]) -> np.ndarray:
+        rows = np.array([[t.lower().count(w) + 1e-3 for w in words] for t in texts], dtype=float)
+        return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+    result = discover_activities(corpus(), n_activities=3, min_firms=3, rng=4, encode=encode, code_systems=())
+    assert result.method == "embedding-kmeans" and result.model == "encode" and result.embedding is None
+    table = result.assignments.merge(corpus()[["firm_id", "theme"]].drop_duplicates(), on="firm_id")
+    assert (table.groupby("activity_id")["theme"].nunique() == 1).all()  # each group is one theme
+    with pytest.raises(OptionError, match="one row per text"):
+        discover_activities(corpus(), n_activities=3, min_firms=3, rng=4, encode=lambda texts: np.eye(2),
+                            code_systems=())

@@ -15,7 +15,7 @@ import pytest
 import clusterwatch
 from clusterwatch.analysis.text import NORWEGIAN_STOP_WORDS, SBIR_STOP_WORDS, code_fit, discover_activities
 from clusterwatch.analysis.text.agreement import code_agreement, code_prefix
-from clusterwatch.analysis.text.embed import embedding_available
+from clusterwatch.io.embed_cache import TextEncoder, embedding_available
 
 #: Norwegian function words and a little register boilerplate (``max_df`` drops the rest).
 NORWEGIAN = (*NORWEGIAN_STOP_WORDS, "samt", "selskapet", "selskaper", "virksomhet", "herunder", "står", "alt",
@@ -79,8 +79,8 @@ def test_sbir_embeddings_as_of_cache_and_keywords(sbir: pd.DataFrame, tmp_path: 
     as_of = pd.Timestamp("2006-12-31")
     cache = tmp_path / "embeddings.duckdb"
     options = {"n_activities": 6, "min_firms": 3, "rng": 1, "as_of": as_of, "method": "embedding-kmeans",
-               "cache": cache, "code_systems": (), "extra_stop_words": SBIR_STOP_WORDS}
-    first = discover_activities(sbir, **options)
+               "code_systems": (), "extra_stop_words": SBIR_STOP_WORDS}
+    first = discover_activities(sbir, encode=TextEncoder(cache=cache), **options)
     kept = int((sbir["date"] <= as_of).sum())
     assert first.method == "embedding-kmeans" and first.embedding is not None
     assert first.n_texts_used == kept and first.n_texts_dropped == len(sbir) - kept
@@ -94,7 +94,7 @@ def test_sbir_embeddings_as_of_cache_and_keywords(sbir: pd.DataFrame, tmp_path: 
     assert first.activities["n_texts"].sum() == int(placed.sum())
 
     # the cache: a second run embeds nothing and gives the same activities
-    second = discover_activities(sbir, **options)
+    second = discover_activities(sbir, encode=TextEncoder(cache=cache), **options)
     assert second.embedding is not None
     assert second.embedding.n_embedded == 0 and second.embedding.n_cached == first.embedding.n_unique
     pd.testing.assert_frame_equal(first.assignments, second.assignments)

@@ -9,14 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from clusterwatch.analysis.text import semantic
-from clusterwatch.analysis.text.semantic import (
-    SEMANTIC_UNCLASSIFIED_BELOW,
-    embedding_encoder,
-    lsa_encoder,
-    semantic_fit,
-    title_table,
-)
+from clusterwatch.analysis.text import SEMANTIC_UNCLASSIFIED_BELOW, lsa_encoder, memoised, semantic_fit, title_table
 from clusterwatch.errors import InputError, OptionError
 
 EXACT = 1e-9
@@ -221,19 +214,14 @@ def test_thresholds_cover_the_embedding_and_tfidf_methods():
 # --- encoders ----------------------------------------------------------------------------------------------------
 
 
-def test_embedding_encoder_embeds_each_text_once(monkeypatch):
+def test_memoised_encoder_embeds_each_text_once():
     embedded: list[list[str]] = []
 
-    class FakeEmbeddings:
-        def __init__(self, texts):
-            self.vectors = np.stack([unit(len(t), 1.0) for t in texts]).astype(np.float32)
-
-    def fake_embed_texts(texts, model, *, cache, max_tokens, batch_size):
+    def fake_encode(texts):
         embedded.append(list(texts))
-        return FakeEmbeddings(texts)
+        return np.stack([unit(len(t), 1.0) for t in texts]).astype(np.float32)
 
-    monkeypatch.setattr(semantic, "embed_texts", fake_embed_texts)
-    encode = embedding_encoder()
+    encode = memoised(fake_encode)
     first = encode(["bb", "a", "bb"])
     second = encode(["a", "ccc"])
     assert embedded == [["a", "bb"], ["ccc"]]
@@ -296,13 +284,15 @@ def test_frontier_sectors_fit_uk_sic_titles_worse_than_established_ones(uk_secto
     identical to a name left out: the nearest *other* title must still beat the frontier names.
     """
     pytest.importorskip("sentence_transformers")
-    from clusterwatch.analysis.text.embed import embedding_available
+    from clusterwatch.io.embed_cache import embedding_available
 
     if not embedding_available():
         pytest.skip("the packaged embedding model is not installed")
     names = uk_sector_names
     assert len(names["frontier"]) == 23 and len(names["established"]) > 90
-    encode = embedding_encoder()
+    from clusterwatch.io.embed_cache import TextEncoder
+
+    encode = memoised(TextEncoder(batch_size=256))
     systems = ["uksic2007"]
     titles = title_table(systems)
     title_vectors = encode(titles["title"].tolist()).astype(float)

@@ -37,9 +37,25 @@ HISTORIES = [
     ("CCCCCCCCC.", 0, "historical cold spot"),
     ("..........", 0, "no pattern detected"),
     ("..H..H..H.", 0, "no pattern detected"),  # hot before, not now, under 90 %
-    ("HHHHHHHH..", 0, "no pattern detected"),  # 8 of the 9 earlier periods: under 90 %
+    ("HHHHHHHH..", 0, "no pattern detected"),  # 8 of the 10 periods: under 90 %
     ("HHHHHHHHHC", 0, "new cold spot"),  # the final state decides first
 ]
+
+
+def test_historical_counts_ninety_percent_over_all_intervals() -> None:
+    """Esri: "The most recent time period is not hot, but at least ninety percent of the time-step intervals have
+    been statistically significant hot spots." The final interval counts among the intervals."""
+    for n in range(2, 10):  # hot in every interval but the last: (n - 1) / n < 90 % below ten intervals
+        hot = np.array([True] * (n - 1) + [False])
+        assert classify(hot[None], np.zeros_like(hot)[None], np.array([0]))[0] == "no pattern detected", n
+        assert classify(np.zeros_like(hot)[None], hot[None], np.array([0]))[0] == "no pattern detected", n
+    hot = np.array([True] * 9 + [False])  # 9 of 10 = 90 %
+    assert classify(hot[None], np.zeros_like(hot)[None], np.array([0]))[0] == "historical hot spot"
+    # 18 of the 19 earlier intervals (94.7 %), but 18 of all 20 (90 %): historical; 17 of 20 (85 %): not
+    hot = np.array([True] * 9 + [False] + [True] * 9 + [False])
+    assert classify(hot[None], np.zeros_like(hot)[None], np.array([0]))[0] == "historical hot spot"
+    hot = np.array([True] * 8 + [False, False] + [True] * 9 + [False])
+    assert classify(hot[None], np.zeros_like(hot)[None], np.array([0]))[0] == "no pattern detected"
 
 
 def _masks(history: str) -> tuple[np.ndarray, np.ndarray]:

@@ -32,8 +32,8 @@ def test_emerging_writes_its_outputs(workspace: Path, tmp_path: Path, capsys: py
     assert code == 0, printed
     assert "naics 71: 322 entries in 24 cells, 20 years 2006–2025" in " ".join(printed.split())
     ehsa = pd.read_csv(out / "ehsa.csv")
-    assert len(ehsa) == 24 and {"cell", "category", "trend", "p"} <= set(ehsa.columns)
-    assert ((ehsa["p"] > 0) & (ehsa["p"] <= 1)).all()
+    assert len(ehsa) == 24 and {"cell", "category", "trend", "mk_tau", "mk_z", "mk_p"} <= set(ehsa.columns)
+    assert ((ehsa["mk_p"] > 0) & (ehsa["mk_p"] <= 1)).all() and "p" not in ehsa.columns
     stscan = pd.read_csv(out / "stscan.csv")
     assert stscan["rank"].iloc[0] == 1 and stscan["start"].iloc[0] == 2024
     bins = pd.read_csv(out / "ehsa_bins.csv")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from clusterwatch.analysis.network.centrality import EXACT_MAX_WORK, PIVOTS
-from clusterwatch.analysis.network.communities import Communities, detect_communities
+from clusterwatch.analysis.network.communities import Communities, detect_communities, modularity_gamma
 from clusterwatch.analysis.network.graph import NetworkGraph
 from clusterwatch.analysis.network.health import REMOVALS, Health, network_health
 from clusterwatch.analysis.network.roles import Roles, node_roles
@@ -57,6 +57,13 @@ def network_synergy(graph: NetworkGraph, helix: Mapping[str, str] | None = None)
 
     See :func:`triple_helix_synergy`; the helices of a unit are those of the organisations in it.
 
+    Parameters
+    ----------
+    graph
+        From :func:`build_graph`.
+    helix
+        ``kind`` → helix (the default maps firm, university, public to the three helices).
+
     Examples
     --------
     >>> from clusterwatch.analysis.network import build_graph
@@ -83,7 +90,7 @@ def analyse_network(
     graph: NetworkGraph,
     *,
     method: str = "leiden",
-    resolution: float = 1.0,
+    gamma: float = 1.0,
     group: str | pd.Series = "kind",
     median_over: str = "network",
     helix: Mapping[str, str] | None = None,
@@ -96,6 +103,7 @@ def analyse_network(
     rng: int | np.random.Generator | None = None,
     scheduler: str | None = "threads",
     n_jobs: int | None = None,
+    resolution: float | None = None,
 ) -> NetworkAnalysis:
     """Communities, roles, health, triple-helix synergy and the link to space of one graph.
 
@@ -107,8 +115,8 @@ def analyse_network(
     ----------
     graph
         From :func:`build_graph`.
-    method, resolution
-        See :func:`detect_communities`.
+    method, gamma
+        See :func:`detect_communities` (``gamma``: the modularity resolution γ).
     group, median_over
         See :func:`node_roles`.
     helix
@@ -125,6 +133,8 @@ def analyse_network(
         Seed of the whole run.
     scheduler, n_jobs
         See :func:`clusterwatch.compute.compute_map`; results do not depend on them.
+    resolution
+        Deprecated name of ``gamma`` (a ``DeprecationWarning``).
 
     Returns
     -------
@@ -149,7 +159,8 @@ def analyse_network(
     """
     seed = resolve_seed(rng)
     s_comm, s_roles, s_health, s_space = (int(x) for x in seed.generator().integers(0, 2**63 - 1, size=4))
-    communities = detect_communities(graph, method=method, resolution=resolution, rng=s_comm, helix=helix)
+    communities = detect_communities(graph, method=method, gamma=modularity_gamma(gamma, resolution), rng=s_comm,
+                                     helix=helix)
     roles = node_roles(graph, communities, group=group, median_over=median_over, exact_max_work=exact_max_work,
                        pivots=pivots, rng=s_roles, scheduler=scheduler, n_jobs=n_jobs)
     given = roles.nodes["betweenness"].to_numpy() if not roles.directed else None

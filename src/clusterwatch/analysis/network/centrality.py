@@ -127,6 +127,16 @@ def burt_constraint(graph: NetworkGraph) -> np.ndarray:
     """Burt's (1992) constraint of every node, C_i = Σ_j (p_ij + Σ_q p_iq p_qj)², with p_ij the share of i's tie
     weight (both directions) going to j; NaN for isolated nodes. Computed by igraph; lower is more brokerage.
 
+    Parameters
+    ----------
+    graph
+        From :func:`build_graph`.
+
+    Returns
+    -------
+    numpy.ndarray
+        One constraint per node, in node order.
+
     References
     ----------
     Burt, R. S. (1992). *Structural Holes: The Social Structure of Competition*. Harvard University Press.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -34,8 +35,8 @@ class Communities:
         One row per community (:func:`describe_communities`).
     modularity
         Newman–Girvan modularity (resolution 1, weighted) of the partition.
-    method, resolution, n_iterations
-        How the partition was found.
+    method, gamma, n_iterations
+        How the partition was found (``gamma``: the modularity resolution γ; not an H3 resolution).
     seed
         The seed (``Seed.entropy``) that makes the partition repeatable.
     """
@@ -44,9 +45,15 @@ class Communities:
     summary: pd.DataFrame = field(repr=False)
     modularity: float
     method: str
-    resolution: float
+    gamma: float
     n_iterations: int
     seed: int
+
+    @property
+    def resolution(self) -> float:
+        """Deprecated name of :attr:`gamma` (``resolution`` also names an H3 level elsewhere)."""
+        warnings.warn("Communities.resolution is now Communities.gamma", DeprecationWarning, stacklevel=2)
+        return self.gamma
 
     @property
     def n_communities(self) -> int:
@@ -76,14 +83,26 @@ def seeded_igraph(seed: int) -> Iterator[Any]:
         ig.set_random_number_generator(random)
 
 
+def modularity_gamma(gamma: float, resolution: float | None = None) -> float:
+    """Validate the modularity resolution γ (> 0); ``resolution``, its deprecated name, wins with a warning."""
+    if resolution is not None:
+        warnings.warn("the modularity keyword 'resolution' is now 'gamma' ('resolution' also names an H3 level)",
+                      DeprecationWarning, stacklevel=3)
+        gamma = resolution
+    if isinstance(gamma, bool) or not isinstance(gamma, int | float) or not np.isfinite(gamma) or gamma <= 0:
+        raise OptionError(f"gamma (the modularity resolution) must be a positive number, got {gamma!r}")
+    return float(gamma)
+
+
 def detect_communities(
     graph: NetworkGraph,
     *,
     method: str = "leiden",
-    resolution: float = 1.0,
+    gamma: float = 1.0,
     n_iterations: int = -1,
     rng: int | np.random.Generator | None = None,
     helix: Mapping[str, str] | None = None,
+    resolution: float | None = None,
 ) -> Communities:
     """Partition the network into communities and describe each one.
 
@@ -98,14 +117,16 @@ def detect_communities(
     method
         ``leiden`` (Traag, Waltman & van Eck 2019: communities are guaranteed connected; igraph's implementation)
         or ``louvain`` (Blondel et al. 2008; igraph's multilevel algorithm).
-    resolution
-        γ > 0.
+    gamma
+        The modularity resolution γ > 0 (1: Newman–Girvan modularity).
     n_iterations
         Leiden iterations; negative runs until the partition no longer changes.
     rng
         Seed: the same seed gives the same partition.
     helix
         ``kind`` → helix for each community's triple-helix synergy (see :func:`triple_helix_synergy`).
+    resolution
+        Deprecated name of ``gamma`` (a ``DeprecationWarning``).
 
     Returns
     -------
@@ -115,7 +136,7 @@ def detect_communities(
     Raises
     ------
     OptionError
-        For an unknown method, a non-positive resolution, or ``n_iterations == 0``.
+        For an unknown method, a non-positive gamma, or ``n_iterations == 0``.
     MissingDependencyError
         Without igraph (extra ``network``).
 
@@ -143,8 +164,7 @@ def detect_communities(
     """
     if method not in METHODS:
         raise OptionError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    if isinstance(resolution, bool) or not np.isfinite(resolution) or resolution <= 0:
-        raise OptionError(f"resolution must be a positive number, got {resolution!r}")
+    gamma = modularity_gamma(gamma, resolution)
     if isinstance(n_iterations, bool) or int(n_iterations) == 0:
         raise OptionError(f"n_iterations must be a non-zero int (negative: until stable), got {n_iterations!r}")
     mapping = check_helix(helix)
@@ -155,16 +175,16 @@ def detect_communities(
             raw = np.arange(graph.n_nodes)
         elif method == "leiden":
             raw = np.asarray(g.community_leiden(objective_function="modularity", weights="weight",
-                                                resolution=float(resolution),
+                                                resolution=gamma,
                                                 n_iterations=int(n_iterations)).membership)
         else:
-            raw = np.asarray(g.community_multilevel(weights="weight", resolution=float(resolution)).membership)
+            raw = np.asarray(g.community_multilevel(weights="weight", resolution=gamma).membership)
     labels = relabel_by_size(raw)
     modularity = float(g.modularity(labels.tolist(), weights="weight")) if graph.n_edges else float("nan")
     membership = pd.DataFrame({"firm_id": graph.nodes["firm_id"].to_numpy(), "community": labels})
     return Communities(
         membership=membership, summary=describe_communities(graph, labels, helix=mapping),
-        modularity=modularity, method=method, resolution=float(resolution), n_iterations=int(n_iterations),
+        modularity=modularity, method=method, gamma=gamma, n_iterations=int(n_iterations),
         seed=seed.entropy,
     )
 
@@ -230,6 +250,17 @@ def describe_communities(graph: NetworkGraph, membership: pd.Series | np.ndarray
     ``spread_km`` (median distance to the centre); ``synergy_bits`` and ``synergy_units`` (Leydesdorff's T over
     the group's projects, each project described by the group's members in it; for direct ties, over the
     group's internal ties); ``top_members`` (names of the ``top`` members with most ties).
+
+    Parameters
+    ----------
+    graph
+        From :func:`build_graph`.
+    membership
+        The group of each node (node order), or :class:`Communities`.
+    helix
+        ``kind`` → helix for the synergy (see :func:`triple_helix_synergy`).
+    top
+        Members named in ``top_members``.
 
     Raises
     ------

@@ -95,6 +95,21 @@ def fragility(graph: NetworkGraph, ranking: np.ndarray, *, removals: Sequence[in
     removal draws k nodes uniformly; the k of one replicate are the first k of one random order, so one union–find
     pass gives a replicate's whole curve.
 
+    Parameters
+    ----------
+    graph
+        From :func:`build_graph`.
+    ranking
+        One score per node (betweenness): the highest leave first.
+    removals
+        The numbers of nodes removed.
+    permutations
+        Random removals per number.
+    rng
+        Seed of the random removals.
+    scheduler, n_jobs
+        See :func:`clusterwatch.compute.compute_map`; results do not depend on them.
+
     Returns
     -------
     pandas.DataFrame, int

@@ -5,9 +5,9 @@ indicator to a frozen result with ``to_frame()``; Monte Carlo replicates run thr
 :func:`clusterwatch.compute.compute_map` and the seed is stored in the result.
 """
 
-from clusterwatch.analysis.space.hotspots import HotSpotResult, gi_star, hotspots
+from clusterwatch.analysis.space.bernoulli import BernoulliScanResult, bernoulli_scan, bernoulli_scan_each
+from clusterwatch.analysis.space.hotspots import HotSpotResult, gi_star, hotspots, hotspots_on_graph
 from clusterwatch.analysis.space.kd import KdResult, global_envelope, kd
-from clusterwatch.analysis.space.scan import BernoulliScanResult, bernoulli_scan, bernoulli_scan_each
 
 __all__ = [
     "BernoulliScanResult",
@@ -18,5 +18,6 @@ __all__ = [
     "gi_star",
     "global_envelope",
     "hotspots",
+    "hotspots_on_graph",
     "kd",
 ]

@@ -6,7 +6,8 @@ Private: the public entry point is :func:`clusterwatch.analysis.space.kd.kd`. Ev
 (``nogil=True``) so replicate batches run in parallel on threads, and none depends on the thread that runs it, so
 results are identical for any scheduler.
 
-Two geometries:
+Two geometries, one kernel per task (:func:`pair_histogram`, :func:`pair_distances`) that differs only in the
+distance of a row:
 
 - planar (``x``, ``y`` in km, float32, centred on the sites' mean so float32 keeps ~1e-7 relative precision), and
 - spherical (unit vectors rotated so the sites' centre is ``(1, 0, 0)``, minus that centre, float32; great-circle
@@ -156,75 +157,45 @@ def _lane_sums(wsub: np.ndarray, stride: int, n_bins: int) -> np.ndarray:  # pra
     return out
 
 
+@njit(cache=True, nogil=True, fastmath=True, inline="always")
+def _planar_row(px: np.ndarray, py: np.ndarray, i: int, length: int, buf: np.ndarray, inv_h: np.float32,
+                overflow: np.float32, stat_cut: np.float32) -> tuple:  # pragma: no cover - compiled
+    """Bins of the planar distances from point ``i`` to the next ``length`` points (km)."""
+    xi, yi = px[i], py[i]
+    r1 = np.float32(0.0)
+    r2 = np.float32(0.0)
+    rm = 0
+    for k in range(length):
+        j = i + 1 + k
+        dx = px[j] - xi
+        dy = py[j] - yi
+        d2 = dx * dx + dy * dy
+        d = np.sqrt(d2)
+        buf[k] = np.uint32(min(d * inv_h, overflow))
+        inside = d < stat_cut
+        r1 += d if inside else np.float32(0.0)
+        r2 += d2 if inside else np.float32(0.0)
+        rm += 1 if inside else 0
+    return r1, r2, rm
+
+
 @njit(cache=True, nogil=True, fastmath=True)
-def pair_histogram_planar(x: np.ndarray, y: np.ndarray, w: np.ndarray, bin_width: float, n_bins: int,
-                          stat_bins: int) -> tuple:  # pragma: no cover - compiled
-    """Histogram of the pair distances ``i < j`` of points sorted by ``x`` (float32 km), in ``n_bins`` bins.
+def pair_histogram(p: np.ndarray, w: np.ndarray, bin_width: float, n_bins: int, stat_bins: int,
+                   planar: bool) -> tuple:  # pragma: no cover - compiled
+    """Histogram of the pair distances ``i < j`` of points sorted by their first coordinate, in ``n_bins`` bins.
+
+    One kernel for both geometries; only the distance of a row differs (chosen once per row, outside the inner
+    loop, so each row's loop vectorises as before):
+
+    - ``planar``: ``p`` is 2 × n (x, y in km, float32), distances Euclidean;
+    - otherwise ``p`` is 3 × n: unit vectors rotated so that the sites' centre is ``(1, 0, 0)``, minus
+      ``(1, 0, 0)`` (small numbers near the centre, so float32 keeps sub-metre precision), distances great-circle
+      km on the sphere of radius :data:`EARTH_RADIUS_KM`.
 
     Returns ``(counts, weighted, s1, s2, m)``: pair counts per bin (int64), the sum of ``w_i w_j`` per bin
     (float64; empty when ``w`` is empty), and the sum, sum of squares and number of the distances below
     ``stat_bins * bin_width`` (the bandwidth's range). Pairs at or beyond ``n_bins * bin_width`` are not counted;
-    rows stop at the first point whose ``x`` is farther than that.
-    """
-    n = x.size
-    weighted = w.size > 0
-    cutoff = n_bins * bin_width
-    stat_cut = np.float32(stat_bins * bin_width)
-    inv_h = np.float32(1.0 / bin_width)
-    overflow = np.float32(n_bins)
-    stride = n_bins + 1
-    sub = np.zeros(_LANES * stride, np.int32)
-    counts = np.zeros(n_bins, np.int64)
-    wsub = np.zeros(_LANES * stride if weighted else 1, np.float64)
-    buf = np.empty(n, np.uint32)
-    s1 = 0.0
-    s2 = 0.0
-    m = 0
-    pending = 0
-    for i in range(n - 1):
-        xi = x[i]
-        yi = y[i]
-        end = np.searchsorted(x, xi + np.float32(cutoff), side="right")
-        length = end - i - 1
-        if length <= 0:
-            continue
-        r1 = np.float32(0.0)
-        r2 = np.float32(0.0)
-        rm = 0
-        for k in range(length):
-            j = i + 1 + k
-            dx = x[j] - xi
-            dy = y[j] - yi
-            d2 = dx * dx + dy * dy
-            d = np.sqrt(d2)
-            buf[k] = np.uint32(min(d * inv_h, overflow))
-            inside = d < stat_cut
-            r1 += d if inside else np.float32(0.0)
-            r2 += d2 if inside else np.float32(0.0)
-            rm += 1 if inside else 0
-        s1 += float(r1)
-        s2 += float(r2)
-        m += rm
-        _scatter(buf, length, sub, stride)
-        if weighted:
-            _scatter_weighted(buf, length, wsub, stride, w[i], w, i + 1)
-        pending += length
-        if pending > _FLUSH_PAIRS:
-            _flush(sub, stride, counts)
-            pending = 0
-    _flush(sub, stride, counts)
-    wsum = _lane_sums(wsub, stride, n_bins) if weighted else np.zeros(0, np.float64)
-    return counts, wsum, s1, s2, m
-
-
-@njit(cache=True, nogil=True, fastmath=True)
-def pair_histogram_sphere(p: np.ndarray, w: np.ndarray, bin_width: float, n_bins: int,
-                          stat_bins: int) -> tuple:  # pragma: no cover - compiled
-    """As :func:`pair_histogram_planar` for points on the unit sphere, ``p`` (3 × n, float32) sorted by ``p[0]``.
-
-    ``p`` holds unit vectors rotated so that the sites' centre is ``(1, 0, 0)``, minus ``(1, 0, 0)``: small
-    numbers near the centre, so float32 keeps sub-metre precision. Distances are great-circle km on the sphere of
-    radius :data:`EARTH_RADIUS_KM`.
+    rows stop at the first point whose sweep coordinate is farther than that (a chord on the sphere).
     """
     n = p.shape[1]
     weighted = w.size > 0
@@ -233,13 +204,17 @@ def pair_histogram_sphere(p: np.ndarray, w: np.ndarray, bin_width: float, n_bins
     inv_h = np.float32(1.0 / bin_width)
     overflow = np.float32(n_bins)
     two_r = np.float32(2.0 * EARTH_RADIUS_KM)
-    chord_cut = np.float32(2.0 * math.sin(min(cutoff / (2.0 * EARTH_RADIUS_KM), 0.5 * math.pi)) + 1e-6)
-    # within the cutoff every half chord is below this: a short asin series is exact there, and beyond it the
-    # (increasing) series still lands a pair past the last bin
-    short = 0.5 * chord_cut <= _SHORT_SERIES
+    if planar:
+        sweep_cut = np.float32(cutoff)
+        short = False
+    else:
+        sweep_cut = np.float32(2.0 * math.sin(min(cutoff / (2.0 * EARTH_RADIUS_KM), 0.5 * math.pi)) + 1e-6)
+        # within the cutoff every half chord is below this: a short asin series is exact there, and beyond it the
+        # (increasing) series still lands a pair past the last bin
+        short = bool(0.5 * sweep_cut <= _SHORT_SERIES)
     px = p[0]
     py = p[1]
-    pz = p[2]
+    pz = p[2] if not planar else p[1]
     stride = n_bins + 1
     sub = np.zeros(_LANES * stride, np.int32)
     counts = np.zeros(n_bins, np.int64)
@@ -250,11 +225,13 @@ def pair_histogram_sphere(p: np.ndarray, w: np.ndarray, bin_width: float, n_bins
     m = 0
     pending = 0
     for i in range(n - 1):
-        end = np.searchsorted(px, px[i] + chord_cut, side="right")
+        end = np.searchsorted(px, px[i] + sweep_cut, side="right")
         length = end - i - 1
         if length <= 0:
             continue
-        if short:
+        if planar:
+            r1, r2, rm = _planar_row(px, py, i, length, buf, inv_h, overflow, stat_cut)
+        elif short:
             r1, r2, rm = _sphere_row_short(px, py, pz, i, length, buf, two_r, inv_h, overflow, stat_cut)
         else:
             r1, r2, rm = _sphere_row_full(px, py, pz, i, length, buf, two_r, inv_h, overflow, stat_cut)
@@ -273,24 +250,22 @@ def pair_histogram_sphere(p: np.ndarray, w: np.ndarray, bin_width: float, n_bins
     return counts, wsum, s1, s2, m
 
 
-@njit(cache=True, nogil=True)
-def pair_distances_planar(x: np.ndarray, y: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """All pair distances ``i < j`` (row-major, as dbmss lists them), float64."""
-    n = x.size
-    out = np.empty(n * (n - 1) // 2, np.float64)
-    pos = 0
-    for i in range(n - 1):
-        for j in range(i + 1, n):
-            dx = x[j] - x[i]
-            dy = y[j] - y[i]
-            out[pos] = math.sqrt(dx * dx + dy * dy)
-            pos += 1
-    return out
+def pair_histogram_planar(x: np.ndarray, y: np.ndarray, w: np.ndarray, bin_width: float, n_bins: int,
+                          stat_bins: int) -> tuple:
+    """:func:`pair_histogram` of planar points given as ``x``, ``y`` (float32 km, sorted by ``x``)."""
+    return pair_histogram(np.ascontiguousarray(np.stack([x, y]), dtype=np.float32), w, bin_width, n_bins, stat_bins,
+                          True)
+
+
+def pair_histogram_sphere(p: np.ndarray, w: np.ndarray, bin_width: float, n_bins: int, stat_bins: int) -> tuple:
+    """:func:`pair_histogram` of points on the unit sphere, ``p`` (3 × n, float32) sorted by ``p[0]``."""
+    return pair_histogram(np.ascontiguousarray(p, dtype=np.float32), w, bin_width, n_bins, stat_bins, False)
 
 
 @njit(cache=True, nogil=True)
-def pair_distances_sphere(p: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
-    """All great-circle pair distances ``i < j`` in km from (rotated, shifted) unit vectors ``p`` (3 × n), float64."""
+def pair_distances(p: np.ndarray, planar: bool) -> np.ndarray:  # pragma: no cover - compiled
+    """All pair distances ``i < j`` (row-major, as dbmss lists them), float64: planar from ``p`` = (x, y), else
+    great-circle km from (rotated, shifted) unit vectors ``p`` (3 × n)."""
     n = p.shape[1]
     out = np.empty(n * (n - 1) // 2, np.float64)
     pos = 0
@@ -298,8 +273,11 @@ def pair_distances_sphere(p: np.ndarray) -> np.ndarray:  # pragma: no cover - co
         for j in range(i + 1, n):
             dx = p[0, j] - p[0, i]
             dy = p[1, j] - p[1, i]
-            dz = p[2, j] - p[2, i]
-            out[pos] = 2.0 * EARTH_RADIUS_KM * math.asin(min(0.5 * math.sqrt(dx * dx + dy * dy + dz * dz), 1.0))
+            if planar:
+                out[pos] = math.sqrt(dx * dx + dy * dy)
+            else:
+                dz = p[2, j] - p[2, i]
+                out[pos] = 2.0 * EARTH_RADIUS_KM * math.asin(min(0.5 * math.sqrt(dx * dx + dy * dy + dz * dz), 1.0))
             pos += 1
     return out
 
@@ -556,16 +534,10 @@ def _binned_curve(setup: CurveSetup, idx: np.ndarray, weights: np.ndarray) -> tu
     """
     if idx.size * (idx.size - 1) // 2 <= SPARSE_PAIRS:
         return _linear_binned_curve(setup, idx, weights)
-    if setup.planar:
-        x, y = setup.coords[0, idx], setup.coords[1, idx]
+    p = np.ascontiguousarray(setup.coords[:, idx])
 
-        def histogram(h: float, n_bins: int, stat_bins: int) -> tuple:
-            return pair_histogram_planar(x, y, weights, h, n_bins, stat_bins)
-    else:
-        p = np.ascontiguousarray(setup.coords[:, idx])
-
-        def histogram(h: float, n_bins: int, stat_bins: int) -> tuple:
-            return pair_histogram_sphere(p, weights, h, n_bins, stat_bins)
+    def histogram(h: float, n_bins: int, stat_bins: int) -> tuple:
+        return pair_histogram(p, weights, h, n_bins, stat_bins, setup.planar)
 
     step = setup.grid[1]
     k = setup.bins_per_step
@@ -605,10 +577,7 @@ def _linear_binned_curve(setup: CurveSetup, idx: np.ndarray, weights: np.ndarray
 
 
 def _pair_data(setup: CurveSetup, idx: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    if setup.planar:
-        dist = pair_distances_planar(setup.coords64[0, idx], setup.coords64[1, idx])
-    else:
-        dist = pair_distances_sphere(setup.coords64[:, idx])
+    dist = pair_distances(np.ascontiguousarray(setup.coords64[:, idx]), setup.planar)
     pair_w = pair_weights(weights) if weights.size else np.empty(0)
     return dist, pair_w
 

@@ -3,8 +3,8 @@
 * :func:`discover_activities` — sentence embeddings (or the TF-IDF + SVD fallback) of firms' texts, k-means groups
   at a fine and a broad level, c-TF-IDF labels, outliers, per-text placement, novelty over time and the code fit of
   each activity (:class:`ActivityResult`).
-* :func:`~clusterwatch.analysis.text.embed.embed_texts` — embeddings from the packaged all-MiniLM-L6-v2, cached by
-  model and text hash.
+* embeddings come from an ``encode(texts)`` the caller passes: :class:`clusterwatch.io.embed_cache.TextEncoder`
+  embeds with the packaged all-MiniLM-L6-v2, cached by model and text hash (IO lives in ``io/``, not here).
 * :func:`class_tfidf` — BERTopic's class-based TF-IDF.
 * :func:`code_fit` — code fit (a): how the official codes of an activity's firms spread over it.
 * :func:`semantic_fit` — code fit (b): how close an activity comes to the nearest official code title.
@@ -28,8 +28,8 @@ from clusterwatch.analysis.text.codefit import UNCLASSIFIED_BELOW, code_fit
 from clusterwatch.analysis.text.labels import class_tfidf
 from clusterwatch.analysis.text.semantic import (
     SEMANTIC_UNCLASSIFIED_BELOW,
-    embedding_encoder,
     lsa_encoder,
+    memoised,
     semantic_fit,
     title_table,
 )
@@ -50,8 +50,8 @@ __all__ = [
     "code_fit",
     "default_n_activities",
     "discover_activities",
-    "embedding_encoder",
     "lsa_encoder",
+    "memoised",
     "semantic_fit",
     "title_table",
 ]

@@ -1,9 +1,13 @@
 """Text-derived activities: groups of firms doing related work, found in their own words.
 
+This module runs the pipeline; its steps live by idea beside it: :mod:`~.stop_words`, :mod:`~.boilerplate`
+(template sentences), :mod:`~.vectors` (TF-IDF + SVD, embedding means), :mod:`~.grouping` (k and the Ward broad
+level), :mod:`~.labels` (c-TF-IDF), :mod:`~.novelty` (shares over time, trends, onset).
+
 Two ways to turn texts into vectors, named in every output (``method``):
 
 * ``"embedding-kmeans"`` (the ``text`` extra): every text is embedded with a sentence-embedding model that ships in
-  a Python package (all-MiniLM-L6-v2, see :mod:`clusterwatch.analysis.text.embed`), cached by model and text hash;
+  a Python package (all-MiniLM-L6-v2, see :mod:`clusterwatch.io.embed_cache`), cached by model and text hash;
   a firm's vector is the normalised mean of its texts' vectors.
 * ``"tfidf-svd-kmeans"`` (the fallback, always available): each firm's texts are concatenated into one document,
   turned into TF-IDF vectors and reduced by a truncated SVD (latent semantic analysis).
@@ -17,67 +21,43 @@ share of texts per year, a Mann–Kendall trend and whether it appeared only rec
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.linalg
-import scipy.sparse as sp
 
 from clusterwatch._optional import import_optional
+from clusterwatch.analysis.text.boilerplate import demote_boilerplate
 from clusterwatch.analysis.text.codefit import code_fit, firm_codes
-from clusterwatch.analysis.text.embed import (
-    DEFAULT_MAX_TOKENS,
-    DEFAULT_MODEL,
-    Embeddings,
-    _model_folder,
-    embed_texts,
-    embedding_available,
-)
-from clusterwatch.analysis.text.labels import class_tfidf, group_indicator, top_terms
+from clusterwatch.analysis.text.grouping import broad_groups, default_n_activities, default_n_broad
+from clusterwatch.analysis.text.labels import label_weights, top_terms
+from clusterwatch.analysis.text.novelty import RECENT_YEARS, TREND_MIN_TEXTS, novelty_tables
+from clusterwatch.analysis.text.stop_words import DSBS_STOP_WORDS, NORWEGIAN_STOP_WORDS, SBIR_STOP_WORDS
+from clusterwatch.analysis.text.vectors import firm_means, normalise_rows, tfidf_space
 from clusterwatch.errors import InputError, OptionError
 from clusterwatch.stats import resolve_seed
 
-#: Boilerplate of SBIR award abstracts, for ``extra_stop_words`` (words that say an abstract is a proposal, not what
-#: it is about).
-SBIR_STOP_WORDS: tuple[str, ...] = (
-    "phase", "proposed", "propose", "proposal", "program", "project", "develop", "development", "developed",
-    "high", "based", "new", "technology", "technologies", "research", "innovation", "commercial", "applications",
-    "described", "awardee", "provided", "applicant", "abstract", "sbir", "feasibility", "results", "using", "use",
-    "ii", "iii", "effort", "used", "low", "cost", "performance", "approach", "demonstrate", "provide", "potential",
-    "improved", "broader", "impact", "impacts", "intellectual", "merit", "small",
-)
+__all__ = [
+    "DSBS_STOP_WORDS",
+    "EMBEDDING_OUTLIER_BELOW",
+    "METHODS",
+    "NORWEGIAN_STOP_WORDS",
+    "OUTLIER_BELOW",
+    "RECENT_YEARS",
+    "SBIR_STOP_WORDS",
+    "TREND_MIN_TEXTS",
+    "ActivityResult",
+    "default_n_activities",
+    "default_n_broad",
+    "demote_boilerplate",
+    "discover_activities",
+    "resolve_method",
+]
 
-def _norwegian_stop_words() -> tuple[str, ...]:
-    from importlib.resources import files
-
-    text = files("clusterwatch").joinpath("data", "text", "norwegian_stop_words.txt").read_text(encoding="utf-8")
-    return tuple(w.strip() for w in text.splitlines() if w.strip() and not w.startswith("#"))
-
-
-#: Words of US DSBS capability statements that say who owns a firm or what it is certified as, not what it does
-#: (without them "business / owned / llc" and "veteran / disabled" come out as activities).
-DSBS_STOP_WORDS: tuple[str, ...] = (
-    "owned", "owner", "veteran", "veterans", "disabled", "service", "woman", "women", "minority", "hubzone", "8a",
-    "sdvosb", "vosb", "wosb", "edwosb", "sdb", "dbe", "mbe", "wbe", "llc", "inc", "certified", "certification",
-    "small", "business", "company", "firm", "services", "provide", "provides", "providing", "customers",
-)
-
-#: Norwegian function words (the Snowball list, BSD licence; 176 words), for ``extra_stop_words`` with Norwegian
-#: texts such as the Brønnøysund register's activity descriptions: without them labels are "er / en / et".
-NORWEGIAN_STOP_WORDS: tuple[str, ...] = _norwegian_stop_words()
-
-#: Years with fewer dated texts than this in the whole corpus are left out of the trend test: a share computed
-#: from a handful of texts (the register's firms founded in the 1900s, SBIR's 18 abstracts of 2018) is noise.
-TREND_MIN_TEXTS: int = 20
-
-#: Methods of :func:`discover_activities`: ``"auto"`` is ``"embedding-kmeans"`` when the ``text`` extra is
-#: installed, else ``"tfidf-svd-kmeans"``.
+#: Methods of :func:`discover_activities`: ``"auto"`` is ``"embedding-kmeans"`` when an ``encode`` is given, else
+#: ``"tfidf-svd-kmeans"``.
 METHODS: tuple[str, ...] = ("auto", "embedding-kmeans", "tfidf-svd-kmeans")
 
 #: Firms (and texts) whose cosine similarity to their activity's centroid is below this are outliers (``-1``): in
@@ -90,31 +70,6 @@ OUTLIER_BELOW: float = 0.2
 #: genre with the group.
 EMBEDDING_OUTLIER_BELOW: float = 0.25
 
-#: A sentence whose first :data:`BOILERPLATE_WORDS` words (lower-cased) open sentences in at least this share of
-#: the texts (and in at least :data:`BOILERPLATE_MIN_TEXTS` texts) is template ("The broader impact/commercial
-#: potential of this SBIR Phase I project ...", "This Small Business Innovation Research (SBIR) Phase I project
-#: ..."): before embedding it moves to the end of its text, so that the words the model reads first are the text's
-#: own.
-BOILERPLATE_SHARE: float = 0.005
-BOILERPLATE_MIN_TEXTS: int = 20
-BOILERPLATE_WORDS: int = 6
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
-
-#: A term names a group in its label only when at least this many of the group's firms use it.
-LABEL_MIN_FIRMS: int = 3
-
-#: An activity's onset is the year by which this share of its dated texts had been written; it is ``new`` when its
-#: onset falls in the recent window. (Its first text alone would not do: at 60 activities every SBIR activity has a
-#: text placed in 1983–85, since a few early abstracts sit nearest to almost any theme.)
-ONSET_SHARE: float = 0.1
-
-#: Default number of recent years (ending at ``as_of``, or at the last dated text) in which an activity counts as
-#: ``new`` when it first appears there.
-RECENT_YEARS: int = 5
-
-#: Up to this many firms the SVD is exact (eigen-decomposition of the firms' Gram matrix); above it, randomized.
-EXACT_SVD_UP_TO: int = 2_000
 
 #: Above this many firms k-means runs in mini-batches (scikit-learn ``MiniBatchKMeans``).
 MINIBATCH_ABOVE: int = 50_000
@@ -162,7 +117,9 @@ class ActivityResult:
     model
         The embedding model id (e.g. ``"all-MiniLM-L6-v2@96"``), or ``"tfidf-svd"``.
     embedding
-        What the embedding step did (cache hits, texts embedded, seconds, device), or ``None`` for TF-IDF.
+        What the embedding step did, when ``encode`` records it (the ``last`` run of a
+        :class:`clusterwatch.io.embed_cache.TextEncoder`: cache hits, texts embedded, seconds, device), else
+        ``None`` (always for TF-IDF).
     n_activities
         The number of k-means groups fitted (before small ones were merged into the outliers).
     n_broad
@@ -188,7 +145,7 @@ class ActivityResult:
     periods: pd.DataFrame
     method: str
     model: str
-    embedding: Embeddings | None
+    embedding: Any
     n_activities: int
     n_broad: int
     min_firms: int
@@ -211,20 +168,20 @@ class ActivityResult:
         return table[table["new"].fillna(False) | (table["trend"] == "increasing")].copy()
 
 
-def resolve_method(method: str, model: str = DEFAULT_MODEL) -> str:
-    """The method ``"auto"`` stands for here: embeddings when the ``text`` extra is installed, else TF-IDF.
+def resolve_method(method: str, encode: Callable[[list[str]], np.ndarray] | None = None) -> str:
+    """The method ``"auto"`` stands for: embeddings when an ``encode`` is given, else TF-IDF.
 
     Examples
     --------
     >>> resolve_method("tfidf-svd-kmeans")
     'tfidf-svd-kmeans'
-    >>> resolve_method("auto") in ("embedding-kmeans", "tfidf-svd-kmeans")
-    True
+    >>> resolve_method("auto"), resolve_method("auto", lambda texts: np.eye(len(texts)))
+    ('tfidf-svd-kmeans', 'embedding-kmeans')
     """
     if method not in METHODS:
         raise OptionError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     if method == "auto":
-        return "embedding-kmeans" if embedding_available(model) else "tfidf-svd-kmeans"
+        return "tfidf-svd-kmeans" if encode is None else "embedding-kmeans"
     return method
 
 
@@ -272,192 +229,6 @@ def _select(texts: pd.DataFrame, as_of: pd.Timestamp | None) -> pd.DataFrame:
     return used
 
 
-def default_n_activities(n_firms: int) -> int:
-    """The number of activities chosen from the data: :math:`\\sqrt{n/2}` rounded, clipped to 5..60 and to ``n``.
-
-    Examples
-    --------
-    >>> default_n_activities(753), default_n_activities(16914), default_n_activities(20)
-    (19, 60, 5)
-    """
-    return int(min(max(round(math.sqrt(n_firms / 2)), 5), 60, max(n_firms, 1)))
-
-
-def _normalise(matrix: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms > 0, norms, 1.0)
-
-
-def _exact_components(matrix: sp.csr_matrix, dims: int) -> np.ndarray:
-    """The top ``dims`` right singular vectors of a sparse matrix with few rows, from its Gram matrix (exact)."""
-    gram = np.asarray((matrix @ matrix.T).toarray(), dtype=float)
-    n = gram.shape[0]
-    values, vectors = scipy.linalg.eigh(gram, subset_by_index=(n - dims, n - 1), driver="evr")
-    order = np.argsort(-values, kind="stable")
-    values, vectors = np.clip(values[order], 0.0, None), vectors[:, order]
-    singular = np.sqrt(values)
-    keep = singular > 1e-12 * max(singular[0], 1e-300)
-    # V = X^T U / s; fixing each vector's sign (largest entry positive) makes the result independent of the solver
-    components = np.asarray(matrix.T @ vectors[:, keep]).T / singular[keep, None]
-    signs = np.sign(components[np.arange(components.shape[0]), np.abs(components).argmax(axis=1)])
-    return components * np.where(signs == 0, 1.0, signs)[:, None]
-
-
-def demote_boilerplate(texts: Sequence[str]) -> tuple[list[str], int]:
-    """Move template sentences to the end of each text; return the texts and how many sentences moved.
-
-    A sentence is template when its first :data:`BOILERPLATE_WORDS` words open a sentence in at least
-    :data:`BOILERPLATE_SHARE` of the texts (and :data:`BOILERPLATE_MIN_TEXTS` texts). Nothing is removed: the
-    embedding model reads a limited number of word pieces from the start of each text, and a funder's template
-    there (NSF SBIR abstracts open with their "broader impact/commercial potential" paragraph since about 2010)
-    would otherwise group texts by template and make the template's spread look like a rising activity.
-
-    Examples
-    --------
-    >>> texts = [f"This SBIR Phase I project will study it. We build {w} parts." for w in "abcdefghij"] * 3
-    >>> out, moved = demote_boilerplate(texts + ["Drone survey. This SBIR Phase I project will fly."])
-    >>> out[0], moved
-    ('We build a parts. This SBIR Phase I project will study it.', 31)
-    >>> out[-1]
-    'Drone survey. This SBIR Phase I project will fly.'
-    """
-    split = [_SENTENCE.split(str(text).strip()) for text in texts]
-
-    def key(sentence: str) -> str:
-        return " ".join(sentence.lower().split()[:BOILERPLATE_WORDS])
-
-    counts: Counter[str] = Counter()
-    for sentences in split:
-        counts.update({key(sentence) for sentence in sentences})
-    limit = max(BOILERPLATE_MIN_TEXTS, BOILERPLATE_SHARE * len(split))
-    template = {k for k, n in counts.items() if n >= limit and len(k.split()) == BOILERPLATE_WORDS}
-    out, moved = [], 0
-    for sentences in split:
-        marks = [key(sentence) in template for sentence in sentences]
-        moved += sum(marks)
-        if any(marks) and not all(marks):
-            sentences = [s for s, m in zip(sentences, marks, strict=True) if not m] + [
-                s for s, m in zip(sentences, marks, strict=True) if m
-            ]
-        out.append(" ".join(sentences))
-    return out, moved
-
-
-def default_n_broad(n_fine: int) -> int:
-    """The number of broad activities: :math:`\\sqrt{2k}` of the ``k`` fine ones, rounded, at least 1.
-
-    Examples
-    --------
-    >>> default_n_broad(60), default_n_broad(19), default_n_broad(2)
-    (11, 6, 2)
-    """
-    return int(max(1, min(n_fine, round(math.sqrt(2 * n_fine)))))
-
-
-def _tfidf_space(
-    counts: sp.csr_matrix, n_firms: int, n_dimensions: int, random_state: int, sk_decomp: Any, sk_text: Any
-) -> tuple[Any, np.ndarray | None, np.ndarray, int]:
-    """TF-IDF + SVD of the firm documents: (tfidf transformer, SVD components or None, firm vectors, dims)."""
-    tfidf = sk_text.TfidfTransformer(sublinear_tf=True)
-    firm_tfidf = tfidf.fit_transform(counts)
-    dims = int(min(n_dimensions, counts.shape[1] - 1, n_firms - 1))
-    components = None
-    if dims >= 2:
-        if n_firms <= EXACT_SVD_UP_TO:
-            components = _exact_components(firm_tfidf, dims)
-        else:
-            svd = sk_decomp.TruncatedSVD(n_components=dims, random_state=random_state)
-            svd.fit(firm_tfidf)
-            components = svd.components_
-        vectors = _normalise(np.asarray(firm_tfidf @ components.T))
-    else:
-        dims = counts.shape[1]
-        vectors = _normalise(firm_tfidf.toarray())
-    return tfidf, components, vectors, dims
-
-
-def _firm_means(text_vectors: np.ndarray, firm_index: np.ndarray, n_firms: int) -> np.ndarray:
-    """The normalised mean of each firm's text vectors (``firm_index`` gives each text's firm position)."""
-    indicator = group_indicator(firm_index, n_firms, dtype=np.float32)
-    return _normalise(np.asarray(indicator @ text_vectors, dtype=np.float64))
-
-
-def _broad_groups(centroids: np.ndarray, sizes: np.ndarray, n_broad: int) -> np.ndarray:
-    """Broad group (0-based) of each fine activity: Ward clustering of the fine centroids, cut at ``n_broad``."""
-    k = len(centroids)
-    if n_broad >= k:
-        return np.arange(k)
-    if n_broad == 1:
-        return np.zeros(k, dtype=int)
-    import scipy.cluster.hierarchy as hierarchy
-
-    tree = hierarchy.linkage(centroids, method="ward")
-    return hierarchy.fcluster(tree, t=n_broad, criterion="maxclust").astype(int) - 1
-
-
-def _novelty(
-    text_assignments: pd.DataFrame, ids: np.ndarray, as_of: pd.Timestamp | None, recent_years: int
-) -> tuple[pd.DataFrame, pd.DataFrame, int | None]:
-    """Per-year shares, Mann–Kendall trends and recency of each activity (dated texts only)."""
-    from clusterwatch.analysis.time import mann_kendall
-
-    dated = text_assignments.dropna(subset=["date"])
-    columns = {"trend": pd.Series(pd.NA, index=ids, dtype="string"), "trend_tau": np.nan, "trend_p": np.nan,
-               "recent_share": np.nan, "onset_period": pd.Series(pd.NA, index=ids, dtype="Int64"), "new": False}
-    novelty = pd.DataFrame(columns, index=pd.Index(ids, name="activity_id"))
-    empty = pd.DataFrame({"activity_id": pd.Series(dtype=object), "period": pd.Series(dtype=int),
-                          "n_texts": pd.Series(dtype=int), "share": pd.Series(dtype=float)})
-    if dated.empty:
-        return novelty, empty, None
-    years = pd.to_datetime(dated["date"]).dt.year.to_numpy()
-    first_year, last_year = int(years.min()), int(years.max())
-    if as_of is not None:
-        last_year = max(last_year, as_of.year)
-    span = np.arange(first_year, last_year + 1)
-    recent_from = last_year - recent_years + 1
-    totals = np.bincount(years - first_year, minlength=len(span)).astype(float)
-    position = {a: i for i, a in enumerate(ids)}
-    group = np.array([position.get(a, -1) for a in dated["activity_id"].to_numpy()])
-    placed = group >= 0
-    counts = np.zeros((len(ids), len(span)))
-    np.add.at(counts, (group[placed], years[placed] - first_year), 1.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        shares = np.where(totals > 0, counts / np.where(totals > 0, totals, 1.0), 0.0)
-    periods = pd.DataFrame(
-        {
-            "activity_id": np.repeat(ids, len(span)),
-            "period": np.tile(span, len(ids)),
-            "n_texts": counts.ravel().astype(int),
-            "share": shares.ravel(),
-        }
-    )
-    has_texts = counts.sum(axis=1) > 0
-    in_recent = span >= recent_from
-    trend_years = totals >= TREND_MIN_TEXTS
-    if trend_years.sum() < 3:  # a small corpus: every year with texts
-        trend_years = totals > 0
-    for i, activity in enumerate(ids):
-        if not has_texts[i]:
-            continue
-        novelty.loc[activity, "recent_share"] = counts[i, in_recent].sum() / counts[i].sum()
-        # onset: the year by which ONSET_SHARE of its texts were written (a stray early text does not date it)
-        reached = np.cumsum(counts[i]) >= ONSET_SHARE * counts[i].sum()
-        onset = int(span[int(np.argmax(reached))])
-        novelty.loc[activity, "onset_period"] = onset
-        novelty.loc[activity, "new"] = bool(onset >= recent_from)
-        # the trend runs over every well-filled year of the corpus (before its first text the share is 0)
-        series = shares[i, trend_years]
-        if len(series) >= 3:
-            test = mann_kendall(series)
-            novelty.loc[activity, "trend"] = str(test.trend[0])
-            novelty.loc[activity, "trend_tau"] = float(test.tau[0])
-            novelty.loc[activity, "trend_p"] = float(test.p[0])
-        else:
-            novelty.loc[activity, "trend"] = "none"
-    novelty["new"] = novelty["new"].astype(bool)
-    return novelty, periods, recent_from
-
-
 def discover_activities(
     texts: pd.DataFrame,
     n_activities: int | None = None,
@@ -466,11 +237,7 @@ def discover_activities(
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     *,
     method: str = "auto",
-    model: str = DEFAULT_MODEL,
-    cache: Any = None,
-    max_tokens: int = DEFAULT_MAX_TOKENS,
-    device: str = "auto",
-    progress: Callable[[int, int], None] | None = None,
+    encode: Callable[[list[str]], np.ndarray] | None = None,
     n_broad: int | None = None,
     recent_years: int = RECENT_YEARS,
     code_systems: Sequence[str] = ("naics", "nace2", "uksic2007"),
@@ -499,16 +266,15 @@ def discover_activities(
     rng
         Seed (see :func:`clusterwatch.stats.resolve_seed`); stored in the result.
     method
-        ``"auto"`` (default): ``"embedding-kmeans"`` when the ``text`` extra is installed, else
-        ``"tfidf-svd-kmeans"``. ``"embedding-kmeans"``: sentence embeddings of every text
-        (:func:`~clusterwatch.analysis.text.embed.embed_texts`), firm vector = normalised mean. ``"tfidf-svd-kmeans"``:
+        ``"auto"`` (default): ``"embedding-kmeans"`` when ``encode`` is given, else ``"tfidf-svd-kmeans"``.
+        ``"embedding-kmeans"``: ``encode`` of every text, firm vector = normalised mean. ``"tfidf-svd-kmeans"``:
         TF-IDF (English stop words, sublinear tf, unigrams and bigrams, terms in at least 2 and at most half of the
         firms) of each firm's concatenated texts, truncated SVD. Both then L2-normalise and run k-means.
-    model, cache, max_tokens, device, progress
-        For the embeddings (see :func:`~clusterwatch.analysis.text.embed.embed_texts`): the model (packaged name or
-        a local sentence-transformers folder — a multilingual model for texts not in English), the cache (a
-        workspace, a cache file), word pieces kept per text, ``"auto"``/``"cpu"``/``"cuda"``, and a
-        ``progress(done, total)`` callable.
+    encode
+        ``encode(texts) -> array`` of L2-normalised rows, one per text: the sentence embeddings, also used for the
+        code titles of the semantic fit. :class:`clusterwatch.io.embed_cache.TextEncoder` (or
+        :func:`~clusterwatch.io.embed_cache.auto_encoder`) embeds with a packaged or local model and a cache;
+        its ``model_id`` names the model in the result. The analysis itself opens no cache and loads no model.
     n_broad
         Number of broad activities (Ward clustering of the fine centroids); ``None`` chooses
         :func:`default_n_broad`.
@@ -578,10 +344,10 @@ def discover_activities(
     if isinstance(code_systems, str):
         code_systems = (code_systems,)
     code_systems = tuple(code_systems)
-    method = resolve_method(method, model)
-    if method == "embedding-kmeans" and not embedding_available(model):
-        _model_folder(model)  # an unknown model: OptionError; its package missing: MissingDependencyError
-        import_optional("sentence_transformers", extra="text")  # MissingDependencyError with the install hint
+    method = resolve_method(method, encode)
+    if method == "embedding-kmeans" and encode is None:
+        raise OptionError("method 'embedding-kmeans' needs encode=...: clusterwatch.io.embed_cache.TextEncoder() "
+                          "embeds with the packaged model")
     if min_score is None:
         min_score = EMBEDDING_OUTLIER_BELOW if method == "embedding-kmeans" else OUTLIER_BELOW
     cutoff = None if as_of is None else pd.Timestamp(as_of)
@@ -610,19 +376,21 @@ def discover_activities(
         raise InputError(f"the texts share too few words to group ({exc})") from exc
     random_state = int(seed.generator().integers(0, 2**31 - 1))
 
-    embedding: Embeddings | None = None
-    if method == "embedding-kmeans":
+    embedding: Any = None
+    if method == "embedding-kmeans" and encode is not None:
         to_embed = demote_boilerplate(used["text"].tolist())[0] if demote_template else used["text"].tolist()
-        embedding = embed_texts(to_embed, model, cache=cache, max_tokens=max_tokens, device=device,
-                                progress=progress)
-        text_vectors = embedding.vectors.astype(np.float64)
+        embedded = np.asarray(encode(to_embed), dtype=np.float32)
+        if embedded.ndim != 2 or embedded.shape[0] != len(to_embed):
+            raise OptionError(f"encode must return one row per text ({len(to_embed)}), got shape {embedded.shape}")
+        embedding = getattr(encode, "last", None)
+        text_vectors = embedded.astype(np.float64)
         firm_position = pd.Index(firms).get_indexer(used["firm_id"].to_numpy(dtype=object))
-        vectors = _firm_means(embedding.vectors, firm_position, len(firms))
+        vectors = firm_means(embedded, firm_position, len(firms))
         dims = int(vectors.shape[1])
-        model_name = embedding.model
+        model_name = str(getattr(encode, "model_id", "encode"))
         tfidf, components = None, None
     else:
-        tfidf, components, vectors, dims = _tfidf_space(counts, len(firms), n_dimensions, random_state, sk_decomp,
+        tfidf, components, vectors, dims = tfidf_space(counts, len(firms), n_dimensions, random_state, sk_decomp,
                                                         sk_text)
         model_name = "tfidf-svd"
 
@@ -631,7 +399,7 @@ def discover_activities(
     else:
         kmeans = sk_cluster.KMeans(n_clusters=k, n_init=4, random_state=random_state)
     groups = kmeans.fit_predict(vectors)
-    centroids = _normalise(kmeans.cluster_centers_)
+    centroids = normalise_rows(kmeans.cluster_centers_)
     firm_score = np.einsum("ij,ij->i", vectors, centroids[groups])
     groups = np.where(firm_score >= min_score, groups, -1)
 
@@ -651,7 +419,7 @@ def discover_activities(
     # every text placed in the fitted space, at its nearest kept activity
     if tfidf is not None:
         text_tfidf = tfidf.transform(counter.transform(used["text"].to_numpy()))
-        text_vectors = _normalise(
+        text_vectors = normalise_rows(
             np.asarray(text_tfidf @ components.T) if components is not None else text_tfidf.toarray()
         )
     similarity = text_vectors @ kept_centroids.T
@@ -661,7 +429,7 @@ def discover_activities(
 
     # broad level: Ward clustering of the fine centroids, numbered by firms (largest first)
     b = default_n_broad(len(kept)) if n_broad is None else min(int(n_broad), len(kept))
-    raw_broad = _broad_groups(kept_centroids, sizes[kept], b)
+    raw_broad = broad_groups(kept_centroids, sizes[kept], b)
     broad_firms = np.bincount(raw_broad, weights=sizes[kept].astype(float))
     broad_order = sorted(range(raw_broad.max() + 1), key=lambda g: (-broad_firms[g], int(np.argmax(raw_broad == g))))
     broad_rank = np.empty(len(broad_order), dtype=int)
@@ -693,16 +461,16 @@ def discover_activities(
         text_assignments["dataset"] = used["dataset"].to_numpy()
 
     terms = counter.get_feature_names_out()
-    keywords = top_terms(_label_weights(counts.tocsr(), firm_group, len(kept)), terms, 10)
+    keywords = top_terms(label_weights(counts.tocsr(), firm_group, len(kept)), terms, 10)
     activities = _activity_table(ids, keywords, assignments, text_assignments, used)
     activities["broad_id"] = broad_ids[fine_to_broad]
 
     firm_broad = np.where(firm_group >= 0, fine_to_broad[np.maximum(firm_group, 0)], -1)
-    broad_keywords = top_terms(_label_weights(counts.tocsr(), firm_broad, len(broad_ids)), terms, 10)
+    broad_keywords = top_terms(label_weights(counts.tocsr(), firm_broad, len(broad_ids)), terms, 10)
     broad_table = _broad_table(broad_ids, broad_keywords, activities)
     activities["broad_label"] = activities["broad_id"].map(broad_table.set_index("broad_id")["label"])
 
-    novelty, periods, recent_from = _novelty(text_assignments, ids, cutoff, int(recent_years))
+    novelty, periods, recent_from = novelty_tables(text_assignments, ids, cutoff, int(recent_years))
     activities = activities.join(novelty, on="activity_id")
 
     codes = firm_codes(used) if "code" in used else pd.Series(dtype="string")
@@ -712,8 +480,7 @@ def discover_activities(
     activities["n_coded"] = activities["n_coded"].fillna(0).astype(int)
     activities["unclassified_by_codes"] = activities["unclassified_by_codes"].fillna(False).astype(bool)
 
-    semantic = _semantic_fit(method, code_systems, kept_centroids, model, cache, max_tokens, device,
-                             counter, tfidf, components)
+    semantic = _semantic_fit(method, code_systems, kept_centroids, encode, counter, tfidf, components)
     semantic.index = activities.index
     activities = pd.concat([activities, semantic], axis=1)
     activities["unclassified"] = activities["unclassified_by_codes"] | activities["unclassified_by_titles"]
@@ -742,8 +509,8 @@ def discover_activities(
 
 
 def _semantic_fit(
-    method: str, code_systems: tuple[str, ...], centroids: np.ndarray, model: str, cache: Any, max_tokens: int,
-    device: str, counter: Any, tfidf: Any, components: np.ndarray | None,
+    method: str, code_systems: tuple[str, ...], centroids: np.ndarray,
+    encode: Callable[[list[str]], np.ndarray] | None, counter: Any, tfidf: Any, components: np.ndarray | None,
 ) -> pd.DataFrame:
     """Code fit (b) of every fine activity: its centroid against the code titles, in the same vector space."""
     columns = ["best_code", "best_system", "best_title", "title_similarity", "top_titles", "unclassified_by_titles"]
@@ -753,29 +520,14 @@ def _semantic_fit(
         out["top_titles"] = ""
         out["unclassified_by_titles"] = False
         return out
-    from clusterwatch.analysis.text.semantic import (
-        SEMANTIC_UNCLASSIFIED_BELOW,
-        embedding_encoder,
-        lsa_encoder,
-        semantic_fit,
-    )
+    from clusterwatch.analysis.text.semantic import SEMANTIC_UNCLASSIFIED_BELOW, lsa_encoder, memoised, semantic_fit
 
-    if method == "embedding-kmeans":
-        encode = embedding_encoder(model, cache=cache, max_tokens=max_tokens)
+    if method == "embedding-kmeans" and encode is not None:
+        titles = memoised(encode)  # the same vector space as the texts
     else:
-        encode = lsa_encoder(counter, tfidf, components)
-    fit = semantic_fit(centroids, encode, systems=code_systems, threshold=SEMANTIC_UNCLASSIFIED_BELOW[method])
+        titles = lsa_encoder(counter, tfidf, components)
+    fit = semantic_fit(centroids, titles, systems=code_systems, threshold=SEMANTIC_UNCLASSIFIED_BELOW[method])
     return fit[columns].reset_index(drop=True)
-
-
-def _label_weights(counts: sp.csr_matrix, groups: np.ndarray, n: int) -> np.ndarray:
-    """c-TF-IDF weights, with a term kept for a group's label only when :data:`LABEL_MIN_FIRMS` of its firms (or all
-    of a smaller group's) use it: one prolific firm's name ("poc", "luna") is not what a group does."""
-    weights = class_tfidf(counts, groups, n)
-    firms_using = np.asarray((group_indicator(groups, n) @ (counts > 0).astype(np.float64)).todense())
-    size = np.bincount(groups[groups >= 0], minlength=n).astype(float)
-    weights[firms_using < np.minimum(LABEL_MIN_FIRMS, size)[:, None]] = 0.0
-    return weights
 
 
 def _broad_table(broad_ids: np.ndarray, keywords: list[list[str]], activities: pd.DataFrame) -> pd.DataFrame:

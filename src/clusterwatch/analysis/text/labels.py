@@ -100,3 +100,17 @@ def top_terms(weights: np.ndarray, terms: np.ndarray, n: int) -> list[list[str]]
             seen |= words
         out.append(chosen)
     return out
+
+
+#: A term names a group in its label only when at least this many of the group's firms use it.
+LABEL_MIN_FIRMS: int = 3
+
+
+def label_weights(counts: sp.csr_matrix, groups: np.ndarray, n: int) -> np.ndarray:
+    """c-TF-IDF weights, with a term kept for a group's label only when :data:`LABEL_MIN_FIRMS` of its firms (or all
+    of a smaller group's) use it: one prolific firm's name ("poc", "luna") is not what a group does."""
+    weights = class_tfidf(counts, groups, n)
+    firms_using = np.asarray((group_indicator(groups, n) @ (counts > 0).astype(np.float64)).todense())
+    size = np.bincount(groups[groups >= 0], minlength=n).astype(float)
+    weights[firms_using < np.minimum(LABEL_MIN_FIRMS, size)[:, None]] = 0.0
+    return weights

@@ -69,7 +69,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from clusterwatch.analysis.text.embed import DEFAULT_MAX_TOKENS, DEFAULT_MODEL, embed_texts
 from clusterwatch.codes import code_titles, levels
 from clusterwatch.errors import InputError, OptionError
 
@@ -77,7 +76,7 @@ __all__ = [
     "GENERIC_LEVELS",
     "SEMANTIC_SYSTEMS",
     "SEMANTIC_UNCLASSIFIED_BELOW",
-    "embedding_encoder",
+    "memoised",
     "lsa_encoder",
     "semantic_fit",
     "title_table",
@@ -212,7 +211,8 @@ def semantic_fit(
     encode
         Maps a list of title strings to an ``n × d`` array in the same vector space as ``centroids``: rows
         L2-normalised, or zero for a title with no known word (it then matches nothing). Called once, with every
-        distinct title of :func:`title_table`; see :func:`embedding_encoder` and :func:`lsa_encoder`.
+        distinct title of :func:`title_table`; see :class:`clusterwatch.io.embed_cache.TextEncoder`, :func:`memoised`
+        and :func:`lsa_encoder`.
     systems
         Code systems among :data:`SEMANTIC_SYSTEMS`. Identical titles in several systems tie; the first system
         listed wins ``best_*``.
@@ -324,51 +324,33 @@ def semantic_fit(
     })
 
 
-def embedding_encoder(
-    model: str = DEFAULT_MODEL, cache: Any = None, max_tokens: int = DEFAULT_MAX_TOKENS, *, batch_size: int = 256
-) -> Callable[[list[str]], np.ndarray]:
-    """An ``encode`` for :func:`semantic_fit` that embeds titles with :func:`~.embed.embed_texts`.
-
-    Parameters
-    ----------
-    model, cache, max_tokens
-        As for :func:`~clusterwatch.analysis.text.embed.embed_texts`; use the ones that embedded the activities'
-        texts, or the vectors are not in the same space. The returned function also keeps what it embedded in
-        memory, so a second call in the same process embeds nothing, with or without ``cache``.
-    batch_size
-        Texts per forward pass: code titles are short, and on a CPU 256 of them at once embed about 1.5 times
-        faster than 64.
-
-    Returns
-    -------
-    Callable[[list[str]], numpy.ndarray]
-        ``encode(texts)`` → an ``n × d`` float32 array of L2-normalised rows. The model loads on first call.
-
-    Raises
-    ------
-    MissingDependencyError
-        On first call, when the ``text`` extra is not installed.
+def memoised(encode: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.ndarray]:
+    """``encode`` that embeds each distinct text once per process and keeps its rows in memory.
 
     Examples
     --------
-    >>> encode = embedding_encoder()  # nothing loads until it is called
-    >>> callable(encode)
-    True
+    >>> calls = []
+    >>> def encode(texts):
+    ...     calls.append(list(texts))
+    ...     return np.eye(3)[[len(t) % 3 for t in texts]]
+    >>> once = memoised(encode)
+    >>> _ = once(["ab", "c"]); _ = once(["c", "ab", "ab"])
+    >>> calls
+    [['ab', 'c']]
     """
     memo: dict[str, np.ndarray] = {}
 
-    def encode(texts: list[str]) -> np.ndarray:
+    def cached(texts: list[str]) -> np.ndarray:
         values = [str(t) for t in texts]
         missing = sorted({t for t in values if t not in memo})
         if missing:
-            vectors = embed_texts(missing, model, cache=cache, max_tokens=max_tokens, batch_size=batch_size).vectors
-            memo.update(zip(missing, vectors, strict=True))
+            memo.update(zip(missing, np.asarray(encode(missing)), strict=True))
         if not values:
             width = next(iter(memo.values())).shape[0] if memo else 0
             return np.zeros((0, width), dtype=np.float32)
         return np.stack([memo[t] for t in values]).astype(np.float32, copy=False)
 
-    return encode
+    return cached
 
 
 def lsa_encoder(counter: Any, tfidf: Any, components: np.ndarray | None) -> Callable[[list[str]], np.ndarray]:

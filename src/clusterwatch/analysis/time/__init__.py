@@ -14,7 +14,7 @@ from clusterwatch.analysis.time.ehsa import EmergingHotSpots, emerging_hot_spots
 from clusterwatch.analysis.time.entries import code_entries, text_entries
 from clusterwatch.analysis.time.history import EmergenceHistory, emergence_history
 from clusterwatch.analysis.time.stscan import SpaceTimeCluster, SpaceTimeScan, space_time_permutation_scan
-from clusterwatch.analysis.time.trend import MannKendall, mann_kendall
+from clusterwatch.stats.trend import MannKendall, mann_kendall
 
 __all__ = [
     "CATEGORIES",

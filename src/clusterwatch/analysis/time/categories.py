@@ -13,7 +13,9 @@ sporadic                  hot in the final period, hot before the final run too 
                           never cold
 oscillating               hot in the final period, hot before the final run too, hot in < 90 %, cold in some earlier
                           period
-historical                not hot in the final period, hot in ≥ 90 % of the other periods
+historical                not hot in the final period, hot in ≥ 90 % of the periods (all n of them, the final one
+                          included: Esri's "at least ninety percent of the time-step intervals"), so a series of
+                          fewer than 10 periods is never historical
 ========================  ==========================================================================================
 
 Cold-spot categories mirror these (for cold spots "intensifying" means a significant *decreasing* Gi* trend: the
@@ -26,11 +28,11 @@ that order settles it, and it is where R ``sfdep`` differs:
   requires no earlier significant bin of either kind, and calls it oscillating);
 * a location whose only hot periods are a final run, after earlier cold spots, is *consecutive* (same reason);
 * *sporadic* needs a hot final period (sfdep does not check it); *historical* needs only a final period that is
-  not hot (sfdep needs a negative Gi*), with the 90 % counted over the periods before the final one;
+  not hot (sfdep needs a negative Gi*), with the 90 % counted over all periods, as Esri words it;
 * *persistent* needs the final period hot (sfdep does not check it) — otherwise the location is historical;
 * the trend test has its own level ``trend_alpha`` (sfdep reuses the Gi* threshold).
 
-A location that is hot in ≥ 90 % of the other periods but cold in the final one is a cold category (the final
+A location that is hot in ≥ 90 % of the periods but cold in the final one is a cold category (the final
 state first), not a historical hot spot.
 """
 
@@ -95,8 +97,11 @@ def classify(hot: np.ndarray, cold: np.ndarray, trend: np.ndarray) -> np.ndarray
     Examples
     --------
     >>> hot = np.array([[0, 0, 0, 1], [0, 1, 1, 1], [0, 1, 0, 1], [1, 1, 1, 0]], dtype=bool)
-    >>> classify(hot, np.zeros_like(hot), np.zeros(4, dtype=int)).tolist()
-    ['new hot spot', 'consecutive hot spot', 'sporadic hot spot', 'historical hot spot']
+    >>> classify(hot, np.zeros_like(hot), np.zeros(4, dtype=int)).tolist()   # 3 of 4 hot, not now: under 90 %
+    ['new hot spot', 'consecutive hot spot', 'sporadic hot spot', 'no pattern detected']
+    >>> historical = np.array([[1] * 9 + [0]], dtype=bool)                    # 9 of 10 intervals hot, not now
+    >>> classify(historical, np.zeros_like(historical), np.zeros(1, dtype=int)).tolist()
+    ['historical hot spot']
     """
     hot = np.asarray(hot, dtype=bool)
     cold = np.asarray(cold, dtype=bool)
@@ -108,9 +113,9 @@ def classify(hot: np.ndarray, cold: np.ndarray, trend: np.ndarray) -> np.ndarray
             out[i] = f"{_side(h, c, int(trend[i]), +1)} hot spot"
         elif c[-1]:
             out[i] = f"{_side(c, h, int(trend[i]), -1)} cold spot"
-        elif _share_at_least_90(int(h[:-1].sum()), h.size - 1):
+        elif _share_at_least_90(int(h.sum()), h.size):  # over every period, the final (not hot) one included
             out[i] = "historical hot spot"
-        elif _share_at_least_90(int(c[:-1].sum()), c.size - 1):
+        elif _share_at_least_90(int(c.sum()), c.size):
             out[i] = "historical cold spot"
         else:
             out[i] = "no pattern detected"

@@ -9,18 +9,11 @@ import pandas as pd
 
 from clusterwatch.analysis.time.categories import CATEGORIES, classify
 from clusterwatch.analysis.time.cube import EntriesCube
-from clusterwatch.analysis.time.gistar import (
-    check_inference,
-    exact_p,
-    gistar_z,
-    h3_neighbours,
-    neighbourhood_sums,
-    normal_p,
-    permutation_p,
-)
-from clusterwatch.analysis.time.trend import check_alpha, mann_kendall
 from clusterwatch.errors import InputError, OptionError
 from clusterwatch.stats import benjamini_hochberg, check_permutations, resolve_seed
+from clusterwatch.stats.gistar import check_inference, check_null, gi_star
+from clusterwatch.stats.neighbours import h3_graph, space_time_graph
+from clusterwatch.stats.trend import check_alpha, mann_kendall
 
 
 @dataclass(frozen=True, eq=False)
@@ -47,7 +40,7 @@ class EmergingHotSpots:
         Mann–Kendall test of each cell's Gi* series (``trend`` is increasing / decreasing / none).
     category
         One of :data:`~clusterwatch.analysis.time.CATEGORIES` per cell.
-    ring, time_lags, alpha, trend_alpha, fdr, inference, permutations, seed
+    ring, time_lags, alpha, trend_alpha, fdr, inference, null, permutations, seed
         The parameters that made the result (``seed`` is the integer seed of permutation inference, else None;
         ``permutations`` is None unless inference is ``permutation``).
     activity, period, resolution, as_of
@@ -76,6 +69,7 @@ class EmergingHotSpots:
     trend_alpha: float
     fdr: bool
     inference: str
+    null: str
     permutations: int | None
     seed: int | None
     activity: str
@@ -84,9 +78,9 @@ class EmergingHotSpots:
     as_of: pd.Timestamp | None
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per cell: cell, lat, lon, category, trend, tau, z, p (the Mann–Kendall trend of its Gi*, as
-        Esri reports it), hot_periods, cold_periods, final_z, final_q (its last bin's Gi* and adjusted p), entries,
-        final_entries."""
+        """One row per cell: cell, lat, lon, category, trend, mk_tau, mk_z, mk_p (the Mann–Kendall test of its Gi*
+        series, as Esri reports it), hot_periods, cold_periods, final_z, final_q (its last bin's Gi* z-score and
+        adjusted p), entries, final_entries."""
         return pd.DataFrame(
             {
                 "cell": self.locations,
@@ -94,9 +88,9 @@ class EmergingHotSpots:
                 "lon": self.lon,
                 "category": self.category,
                 "trend": self.trend,
-                "tau": self.trend_tau,
-                "z": self.trend_z,
-                "p": self.trend_p,
+                "mk_tau": self.trend_tau,
+                "mk_z": self.trend_z,
+                "mk_p": self.trend_p,
                 "hot_periods": self.hot.sum(axis=1),
                 "cold_periods": self.cold.sum(axis=1),
                 "final_z": self.z[:, -1],
@@ -137,6 +131,7 @@ def emerging_hot_spots(
     trend_alpha: float = 0.05,
     fdr: bool = True,
     inference: str = "exact",
+    null: str = "total",
     permutations: int = 999,
     rng: int | np.random.Generator | None = None,
     scheduler: str | None = "threads",
@@ -179,9 +174,12 @@ def emerging_hot_spots(
         * ``normal``: the normal approximation of the Gi* z-score, as Esri reports. It is anti-conservative for
           sparse, skewed entry counts: on SBIR firm entries 1992–2002 (H3 resolution 4) it marks 322 hot bins
           where the exact test marks 76.
+    null
+        The null of ``exact`` and ``permutation`` inference (:func:`clusterwatch.stats.gi_star`): ``"total"``
+        (default) or ``"conditional"`` (esda's and sfdep's; permutations only).
     permutations
-        Monte Carlo replicates for ``permutation`` inference (each neighbourhood size is simulated once and shared by
-        the bins of that size, so 99,999 replicates are cheap).
+        Monte Carlo replicates for ``permutation`` inference (under the total null each neighbourhood size is
+        simulated once and shared by the bins of that size, so 99,999 replicates are cheap).
     rng
         Seed or generator for the permutations; the integer seed is stored in the result.
     scheduler, n_jobs
@@ -201,10 +199,12 @@ def emerging_hot_spots(
 
     Notes
     -----
-    Randomisation, not the conditional permutation of esda and sfdep: for Gi*, whose neighbourhood includes the bin
+    The Gi* is :func:`clusterwatch.stats.gi_star` on :func:`clusterwatch.stats.space_time_graph` of
+    :func:`clusterwatch.stats.h3_graph`, the same statistic as the spatial hot spots. By default the total
+    randomisation, not the conditional permutation of esda and sfdep: for Gi*, whose neighbourhood includes the bin
     itself, holding the bin's own value fixed tests only its neighbours, so a cell whose own count leaps while its
     neighbours stay quiet could never be a hot spot. The Gi* z-scores (and so the trends) do not depend on the
-    inference.
+    inference or the null; they equal esda's ``G_Local(star=True, transform="B")`` on the space-time graph.
 
     References
     ----------
@@ -238,25 +238,20 @@ def emerging_hot_spots(
     check_alpha(alpha)
     check_alpha(trend_alpha)
     check_inference(inference)
+    check_null(null)
     if inference == "permutation":
         check_permutations(permutations)
     n_loc, n_per = cube.shape
     if n_per < 2:
         raise InputError(f"emerging hot spots need at least 2 periods; the cube has {n_per}")
-    weights = h3_neighbours(cube.locations, ring)
-    sums, sizes = neighbourhood_sums(cube.counts, weights, int(time_lags))
-    z = gistar_z(cube.counts, sums, sizes)
-    seed_value: int | None = None
-    if inference == "permutation":
-        seed = resolve_seed(rng)
-        seed_value = seed.entropy
-        p = permutation_p(cube.counts, sums, sizes, permutations=permutations, seed=seed, scheduler=scheduler,
-                          n_jobs=n_jobs)
-        p = np.where(np.isnan(z), np.nan, p)
-    elif inference == "exact":
-        p = np.where(np.isnan(z), np.nan, exact_p(cube.counts, sums, sizes))
-    else:
-        p = normal_p(z)
+    graph = space_time_graph(h3_graph(cube.locations, ring), n_per, time_lags)
+    seed = resolve_seed(rng) if inference == "permutation" else None
+    gi = gi_star(cube.counts.ravel().astype(float), graph, null=null, inference=inference,
+                 permutations=permutations, rng=None if seed is None else seed.sequence(), scheduler=scheduler,
+                 n_jobs=n_jobs)
+    z = gi.z.reshape(n_loc, n_per)
+    p = gi.p_value.reshape(n_loc, n_per)
+    seed_value = None if seed is None else seed.entropy
     q = benjamini_hochberg(p.ravel()).reshape(p.shape) if fdr else p
     significant = np.nan_to_num(q, nan=1.0) <= alpha
     hot = significant & (z > 0)
@@ -267,7 +262,7 @@ def emerging_hot_spots(
         locations=cube.locations, lat=cube.lat, lon=cube.lon, periods=cube.periods, entries=cube.counts, z=z, p=p,
         q=q, hot=hot, cold=cold, trend_s=trend.s, trend_z=trend.z, trend_p=trend.p, trend_tau=trend.tau,
         trend=trend.trend, category=category, ring=int(ring), time_lags=int(time_lags), alpha=float(alpha),
-        trend_alpha=float(trend_alpha), fdr=bool(fdr), inference=inference,
+        trend_alpha=float(trend_alpha), fdr=bool(fdr), inference=inference, null=null,
         permutations=int(permutations) if inference == "permutation" else None, seed=seed_value,
         activity=cube.activity, period=cube.period, resolution=cube.resolution, as_of=cube.as_of,
     )

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from clusterwatch.analysis.geometry import EARTH_RADIUS_KM
-from clusterwatch.analysis.space._scan_kernels import (
+from clusterwatch.analysis.space._bernoulli_kernels import (
     SHIFT,
     Windows,
     best_per_centre,
@@ -45,7 +45,8 @@ class BernoulliScanResult:
         the centre's coordinates (``lat``/``lon`` or ``x``/``y``), ``radius`` (km for lat/lon, else the unit of
         x/y), ``locations`` (sites), ``firms`` (population), ``cases``, ``expected`` (cases × firms / all firms),
         ``observed_expected``, ``relative_risk`` (the rate inside over the rate outside), ``llr`` and
-        ``p_value`` (against the replicates' maximum LLR, as SaTScan reports it for every cluster).
+        ``p_value`` (against the replicates' maximum LLR, as SaTScan reports it for every cluster). Like SaTScan,
+        a secondary cluster weaker than every replicate's maximum (p = 1) is not reported, nor any after it.
     locations
         One row per distinct site (identical coordinates are one site), indexed by location number: coordinates,
         ``firms``, ``cases``, ``cluster`` (the reported cluster holding it, ``<NA>`` if none).
@@ -294,6 +295,9 @@ def _scan(study: _Study, case: np.ndarray, *, min_cases: int, max_clusters: int,
         members = neighbours[offsets[centre]:offsets[centre] + size[centre]].astype(np.int64)
         if taken[members].any():
             continue
+        p_value = float(monte_carlo_p(float(llr[centre]), simulated, "greater"))
+        if rows and p_value >= 1.0:  # weaker than every replicate's maximum: SaTScan reports no more (p < 1 only)
+            break
         taken[members] = True
         number = len(rows) + 1
         site_cluster[members] = number
@@ -313,7 +317,7 @@ def _scan(study: _Study, case: np.ndarray, *, min_cases: int, max_clusters: int,
             "observed_expected": c / expected,
             "relative_risk": (c / n) / ((total_cases - c) / (total - n)) if total_cases > c else np.inf,
             "llr": float(llr[centre]),
-            "p_value": float(monte_carlo_p(float(llr[centre]), simulated, "greater")),
+            "p_value": p_value,
         })
         if number >= max_clusters:
             break
@@ -391,7 +395,8 @@ def bernoulli_scan(
     min_cases
         Fewest cases a high-rate window needs (SaTScan's default 2).
     max_clusters
-        How many clusters to report at most: the most likely and up to ``max_clusters - 1`` secondary ones.
+        How many clusters to report at most: the most likely and up to ``max_clusters - 1`` secondary ones with
+        p < 1 (SaTScan reports secondary clusters "with p < 1.0" only; the most likely one is always reported).
     permutations
         Monte Carlo replicates (999 as in SaTScan).
     coordinates

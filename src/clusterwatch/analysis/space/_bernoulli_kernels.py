@@ -1,4 +1,4 @@
-"""Numba kernels and window lists of the Bernoulli spatial scan (:mod:`clusterwatch.analysis.space.scan`).
+"""Numba kernels and window lists of the Bernoulli spatial scan (:mod:`clusterwatch.analysis.space.bernoulli`).
 
 Each centre's window list (its sites in SaTScan's order, up to the population/radius limit) is built once and is
 fixed across replicates; replicates only redistribute the cases. A site's firms and cases are packed in one
