@@ -119,6 +119,9 @@ def test_geopandas_reads_both_formats(outputs: dict[str, Path], langley_scan: tu
     assert meta["version"] == "1.0.0" and meta["columns"]["geometry"]["encoding"] == "WKB"
     frame = to_geodataframe(found, firms, layer="member_firms")  # type: ignore[arg-type]
     assert len(frame) == len(points) and frame.crs.to_epsg() == 4326
+    # the same from the result itself, as a notebook user writes it
+    again = found.to_geodataframe(firms, layer="member_firms")  # type: ignore[attr-defined]
+    assert len(again) == len(points) and list(again["firm_id"]) == list(frame["firm_id"])
 
 
 def test_notebook_table_is_escaped_and_named(langley_scan: tuple[object, pd.DataFrame]) -> None:
@@ -128,6 +131,7 @@ def test_notebook_table_is_escaped_and_named(langley_scan: tuple[object, pd.Data
     html = candidates_repr_html(found, firms, max_rows=3)  # type: ignore[arg-type]
     assert html.count("<tr>") == 1 + min(3, len(found.candidates))  # type: ignore[attr-defined]
     assert ", CA</td>" in html and "cluster candidates" in html
+    assert found._repr_html_().count("<tr>") >= 2  # type: ignore[attr-defined]  # what a notebook shows
 
 
 def test_missing_values_of_every_kind_become_null(tmp_path: Path) -> None:

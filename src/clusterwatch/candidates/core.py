@@ -126,6 +126,19 @@ class CandidateResult:
         """The candidates (a copy)."""
         return self.candidates.copy()
 
+    def to_geodataframe(self, firms: pd.DataFrame | None = None, *, layer: str = "circles") -> Any:
+        """The candidates as a GeoDataFrame (extra ``geo``): ``circles``, ``member_firms`` (needs ``firms``) or
+        ``cells`` — the layers of ``candidates.gpkg`` (:func:`clusterwatch.report.gis.to_geodataframe`)."""
+        from clusterwatch.report.gis import to_geodataframe
+
+        return to_geodataframe(self, firms, layer=layer)
+
+    def _repr_html_(self) -> str:
+        """A notebook table of the leading candidates (:func:`clusterwatch.report.notebook.candidates_repr_html`)."""
+        from clusterwatch.report.notebook import candidates_repr_html
+
+        return candidates_repr_html(self)
+
 
 # ----------------------------------------------------------------------------------------------------------------
 # stage 0: the snapshot

@@ -102,9 +102,11 @@ def emerging(
                                        max_radius_km=max_radius_km, permutations=permutations,
                                        rng=run_seed.entropy, scheduler=scheduler, n_jobs=jobs)
     out.mkdir(parents=True, exist_ok=True)
-    hot_spots.to_frame().to_csv(out / "ehsa.csv", index=False)
-    hot_spots.bins_frame().to_csv(out / "ehsa_bins.csv", index=False)
-    scan.to_frame().to_csv(out / "stscan.csv", index=False)
+    from clusterwatch.report.csvsafe import write_csv
+
+    write_csv(hot_spots.to_frame(), out / "ehsa.csv")
+    write_csv(hot_spots.bins_frame(), out / "ehsa_bins.csv")
+    write_csv(scan.to_frame(), out / "stscan.csv")
     page = write_emerging_html(out / "emerging.html", hot_spots, scan)
 
     dropped = ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in cube.dropped.items() if v)

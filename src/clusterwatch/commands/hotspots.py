@@ -234,7 +234,9 @@ def scan_space(
              f"base seed {base}."]
     paths = write_scans(results, firms, out, title="Bernoulli spatial scan", notes=notes, summary=summary)
     if by:
-        summary.to_csv(out / "scan_summary.csv", index=False)
+        from clusterwatch.report.csvsafe import write_csv
+
+        write_csv(summary, out / "scan_summary.csv")
     if by:
         print_table("Most likely cluster per activity",
                     ("activity", "firms", "in cluster", "RR", "radius km", "place", "LLR", "p"),

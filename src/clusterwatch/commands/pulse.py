@@ -248,5 +248,7 @@ def seed(
         with Workspace(workspace, read_only=True) as ws:
             firms = ws.firms()
     members = members_from_candidates(table, candidate, firms)
-    members.to_csv(out, index=False)
+    from clusterwatch.report.csvsafe import write_csv
+
+    write_csv(members, out)
     console.print(f"Wrote {len(members)} members of candidate {escape(candidate)} to {out}")

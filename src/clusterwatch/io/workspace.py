@@ -241,7 +241,9 @@ class Workspace:
         frame = self._con.execute(
             'SELECT dataset, source, line, record, "column", reason, raw FROM rejected ORDER BY dataset, record'
         ).df()
-        frame.to_csv(self.rejected_path, index=False)
+        from clusterwatch.report.csvsafe import write_csv
+
+        write_csv(frame, self.rejected_path)  # raw rows come from the user's files: spreadsheet-safe
         return self.rejected_path
 
     # -- reading

@@ -22,6 +22,7 @@ from clusterwatch.pulse.measures import WaveMeasures, wave_matrices, wave_measur
 from clusterwatch.pulse.model import PulseData
 from clusterwatch.pulse.privacy import check_k
 from clusterwatch.pulse.warnings import EarlyWarnings, early_warnings
+from clusterwatch.report.csvsafe import write_csv
 
 KIND_COLOURS = {"firm": "#1f77b4", "university": "#d62728", "research": "#ff7f0e", "public": "#2ca02c",
                 "other": "#9467bd"}
@@ -212,7 +213,7 @@ def write_report(data: PulseData, out: str | os.PathLike[str], *, cluster: str =
     folder.mkdir(parents=True, exist_ok=True)
     tables, measures, changes, warns = pulse_tables(data, k=k, rng=rng, replicates=replicates)
     for name, frame in tables.items():
-        frame.to_csv(folder / f"{name}.csv", index=False)
+        write_csv(frame, folder / f"{name}.csv")  # spreadsheet-safe: a member named "=cmd" stays text
     pos = layout(data, seed=rng)
     net = tables["network"].set_index("wave")
     n_suppressed = len(tables["suppressed"])

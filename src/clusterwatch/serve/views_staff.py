@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from clusterwatch.errors import OptionError
+from clusterwatch.report.csvsafe import neutralise
 from clusterwatch.serve import db, exchange, security, store
 from clusterwatch.serve.instrument import KINDS
 from clusterwatch.serve.measures import dashboard
@@ -222,7 +223,7 @@ def export(request: Request, ctx: Ctx) -> Response:
             raise Refused(404, "not_found")
         store.audit(conn, ctx.user, "export", row.id, store.detail(table=table, rows=len(frame)))
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=False)
+    neutralise(frame).to_csv(buffer, index=False)  # spreadsheet-safe cells (OWASP CSV injection)
     return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{table}.csv"'})
 
