@@ -211,7 +211,9 @@ def scheduler_callback(value: str | None) -> str | None:
     ``local:N`` (a Dask LocalCluster of N workers on this machine, started for the run and closed after); the Dask
     forms need ``pip install 'clusterwatch[dask]'`` (on the workers too), checked here before anything is read.
     """
-    from clusterwatch.compute import check_scheduler  # numpy only when the option is used
+    if value in (None, "serial", "threads", "processes"):
+        return value  # the common case imports nothing
+    from clusterwatch.compute import check_scheduler
     from clusterwatch.errors import OptionError
 
     try:
