@@ -86,6 +86,7 @@ def scatter_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 @needs_dask
 def test_large_parts_are_scattered_once_and_results_keep_task_order(address: str, scatter_calls: list[int]) -> None:
     shared = np.arange(300_000, dtype=np.float64)  # 2.4 MB: above SCATTER_BYTES
+    assert shared.nbytes >= compute.SCATTER_BYTES > 3 * 8
     tasks = [_Task(i, shared, np.full(3, i, dtype=np.float64)) for i in range(12)]
     done: list[tuple[int, int]] = []
     result = compute_map(_weighted, tasks, scheduler=address, progress=lambda d, t: done.append((d, t)))
