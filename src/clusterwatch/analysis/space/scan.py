@@ -341,7 +341,7 @@ def _scan(study: _Study, case: np.ndarray, *, min_cases: int, max_clusters: int,
     return BernoulliScanResult(
         clusters=pd.DataFrame(rows, columns=columns),
         locations=locations,
-        firm_location=pd.Series(study.firm_site, index=index, name="location"),
+        firm_location=pd.Series(study.firm_site, index=index, name="location", copy=False),  # shared, not per activity
         firm_case=pd.Series(case, index=index, name="case"),
         simulated_llr=simulated,
         total_cases=total_cases,
