@@ -10,13 +10,13 @@ activities unless ``--text``):
 * ``dask``: ``scheduler="local:W"`` (a Dask LocalCluster of ``--workers`` single-threaded worker processes,
   default 2, started and closed inside the run), where ``--dask`` is given.
 
-Printed per run: wall time, CPU time (this process and its finished children, i.e. the Dask workers), peak
-resident memory of this process during the job and of the largest worker, and the peak of each stage of the job
-(activities, scanning, merging, evidence, status, Kd) above the memory held before it started — the figures that
-say which stage's memory grows with the register. Then whether serial and Dask found identical candidates, and a
-scaling table with the growth exponent ``b`` of ``wall ≈ a · n^b`` fitted by least squares on log-log over the
-sizes run. Targets (issue 17): national in under 15 minutes on 2 cores, peak memory under 8 GB, identical
-candidates from serial and Dask.
+Printed per run: wall time, CPU time (this process and its finished children, i.e. the Dask workers), peak resident
+memory of this process during the job and of the largest worker, and how much resident memory grew within each stage
+of the job (activities, scanning, merging, evidence, status, Kd: its peak minus the resident memory at its start) —
+the figures that say which stage's memory grows with the register. Then whether serial and Dask found identical
+candidates, and a scaling table with the growth exponent ``b`` of ``wall ≈ a · n^b`` fitted by least squares on log-
+log over the sizes run. Targets (issue 17): national in under 15 minutes on 2 cores, peak memory under 8 GB,
+identical candidates from serial and Dask.
 
 Usage::
 
@@ -69,6 +69,18 @@ def pin(cores: int) -> str:
     return f"pinned to CPUs {chosen} of {len(available)}"
 
 
+class _Overall(StagePeak):
+    """A stage sampler that also keeps the peak over every stage."""
+
+    def __init__(self) -> None:
+        self.overall = 0
+        super().__init__()
+
+    def reset(self) -> None:
+        self.overall = max(self.overall, self.peak)
+        super().reset()
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and of its children that have ended (Dask workers once their cluster closed)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
@@ -82,14 +94,17 @@ def run_job(firms: Any, scheduler: str, settings: dict[str, Any]) -> dict[str, A
 
     gc.collect()
     base = rss_bytes()
-    sampler = StagePeak()
+    sampler = _Overall()
     stages: dict[str, int] = {}
     current = ["start"]
 
-    def on_step(message: str, done: int, total: int) -> None:
+    start = [base]
+
+    def on_step(message: str, done: int, total: int) -> None:  # growth within the stage that just ended
         name = current[0].split(" ")[0]
-        stages[name] = max(stages.get(name, 0), sampler.peak - base)
+        stages[name] = max(stages.get(name, 0), sampler.peak - start[0])
         sampler.reset()
+        start[0] = sampler.peak
         current[0] = message
 
     wall, cpu = time.perf_counter(), cpu_seconds()
@@ -98,7 +113,7 @@ def run_job(firms: Any, scheduler: str, settings: dict[str, Any]) -> dict[str, A
     sampler.close()
     stages.pop("start", None)
     worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    return {"wall": wall, "cpu": cpu, "peak": max(base + max(stages.values(), default=0), sampler.peak),
+    return {"wall": wall, "cpu": cpu, "peak": max(sampler.overall, sampler.peak),
             "base": base, "stages": stages, "worker_peak": worker_peak, "candidates": result.candidates}
 
 
@@ -153,7 +168,7 @@ def main() -> int:
                   f"peak {r['peak'] / 2**30:5.2f} GiB "
                   f"(before the job {r['base'] / 2**30:.2f}; largest worker {r['worker_peak'] / 2**30:.2f})  "
                   f"{len(r['candidates'])} candidates")
-            print(f"{'':>9} {'':<6} stage peaks above the start, GiB: {stages}")
+            print(f"{'':>9} {'':<6} growth within each stage (peak minus resident at its start), GiB: {stages}")
         if args.dask:
             same = same_candidates(runs["serial"]["candidates"], runs["dask"]["candidates"])
             print(f"{'':>9} serial and Dask candidates identical: {'yes' if same else 'NO'}")
