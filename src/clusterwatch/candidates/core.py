@@ -239,7 +239,7 @@ class Concentration:
 
 
 def test_concentration(firms: pd.DataFrame, acts: list[Activity], config: CandidateConfig,
-                       seed: Seed) -> Concentration:
+                       seed: Seed, scheduler: str | None = None) -> Concentration:
     """Bernoulli spatial scan of every activity against all firms (Kulldorff 1997), windows capped at
     ``max_population`` and ``max_radius_km``, at least ``min_firms`` cases; the most likely and up to
     ``max_clusters − 1`` secondary clusters of every activity are adjusted with activities as families
@@ -263,14 +263,15 @@ def test_concentration(firms: pd.DataFrame, acts: list[Activity], config: Candid
     screened = screen is not None and screen < config.permutations
     first = int(screen) if screened and screen is not None else config.permutations
     scans = bernoulli_scan_each(firms, masks, permutations=first, rng=seed.child("scan"),
-                                **options)  # type: ignore[arg-type]
+                                scheduler=scheduler or "threads", **options)  # type: ignore[arg-type]
     used = dict.fromkeys(masks, first)
     if screened:
         keep = {k: masks[k] for k, r in scans.items()
                 if len(r.clusters) and r.clusters["p_value"].min() <= config.screen_alpha}
         if keep:
             scans.update(bernoulli_scan_each(firms, keep, permutations=config.permutations,
-                                             rng=seed.child("refine"), **options))  # type: ignore[arg-type]
+                                             rng=seed.child("refine"), scheduler=scheduler or "threads",
+                                             **options))  # type: ignore[arg-type]
             used.update(dict.fromkeys(keep, config.permutations))
     frames = []
     for activity_id, result in scans.items():
@@ -308,6 +309,7 @@ def find_candidates(
     text_cache: Any = None,
     rng: int | np.random.Generator | np.random.SeedSequence | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    scheduler: str | None = None,
     **settings: Any,
 ) -> CandidateResult:
     """Cluster candidates: activities significantly concentrated in a place, merged, with their evidence.
@@ -348,6 +350,10 @@ def find_candidates(
         same result.
     progress
         Optional callback ``(message, done, total)``.
+    scheduler
+        Where the scan's replicates run (:func:`clusterwatch.compute.compute_map`: ``threads`` by default,
+        ``serial``, ``processes``, ``tcp://host:port`` or ``local:N`` for Dask); not a setting: the result is the
+        same on any.
 
     Returns
     -------
@@ -403,7 +409,7 @@ def find_candidates(
                                                text_cache=text_cache, young=young)
     notes += more
     tell(f"scanning {len(acts)} activities", 1, 6)
-    concentration = test_concentration(scanned, acts, config, seed)
+    concentration = test_concentration(scanned, acts, config, seed, scheduler)
     tested = concentration.tested
 
     tell("pieces and merging", 2, 6)

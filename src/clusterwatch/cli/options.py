@@ -35,7 +35,7 @@ __all__ = [
     "CountryOpt", "CrsOpt", "DatasetNameOpt", "DatasetOpt", "DateFormatOpt", "DelimiterOpt", "EncodingOpt",
     "FormatOpt", "GeocodeTableOpt", "JobsOpt", "MaxPopulationOpt", "OutOpt", "PermutationsOpt", "PostcodesOpt",
     "SchedulerOpt", "SeedOpt", "SheetOpt", "SkipRowsOpt", "WorkspaceOpt", "app", "check_date", "check_out",
-    "date_callback", "parse_columns",
+    "date_callback", "parse_columns", "scheduler_callback",
 ]
 
 app = typer.Typer(
@@ -156,10 +156,6 @@ MaxPopulationOpt = Annotated[
 ]
 AlphaOpt = Annotated[float, typer.Option("--alpha", help="False-discovery rate (Benjamini-Hochberg).")]
 JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker threads (default: all CPUs).")]
-SchedulerOpt = Annotated[
-    str, typer.Option("--scheduler", help="Where replicates run: threads, processes, serial or tcp://host:port "
-                                          "(Dask).")
-]
 
 # ---------------------------------------------------------------------------------------------------- activities
 CodeOpt = Annotated[
@@ -205,4 +201,34 @@ SkipRowsOpt = Annotated[
 ]
 DatasetNameOpt = Annotated[
     str | None, typer.Option("--dataset", help="Name to store a single source under (default: its file name).")
+]
+
+# ------------------------------------------------------------------------------------------------------ scheduler
+def scheduler_callback(value: str | None) -> str | None:
+    """A typer callback for ``--scheduler``: :func:`clusterwatch.compute.check_scheduler` as a usage error.
+
+    The forms: ``serial``, ``threads`` (default), ``processes``, ``tcp://host:port`` (an existing Dask cluster) and
+    ``local:N`` (a Dask LocalCluster of N workers on this machine, started for the run and closed after); the Dask
+    forms need ``pip install 'clusterwatch[dask]'`` (on the workers too), checked here before anything is read.
+    """
+    if value in (None, "serial", "threads", "processes"):
+        return value  # the common case imports nothing
+    from clusterwatch.compute import check_scheduler
+    from clusterwatch.errors import OptionError
+
+    try:
+        checked = check_scheduler(value)
+        if checked is not None and (checked.startswith("tcp://") or checked.startswith("local:")):
+            from clusterwatch._optional import import_optional
+
+            import_optional("dask.distributed", extra="dask")
+    except (OptionError, ImportError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--scheduler") from None
+    return checked
+
+
+SchedulerOpt = Annotated[
+    str, typer.Option("--scheduler", callback=scheduler_callback,
+                      help="Where replicates run: threads, processes, serial, tcp://host:port (an existing Dask "
+                           "cluster) or local:N (a Dask LocalCluster of N workers); results do not depend on it.")
 ]

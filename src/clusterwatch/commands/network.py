@@ -16,6 +16,7 @@ from clusterwatch.cli.options import (
     WORKSPACE,
     AsOfOpt,
     OutOpt,
+    SchedulerOpt,
     SeedOpt,
     WorkspaceOpt,
     app,
@@ -94,6 +95,7 @@ def network(
         str, typer.Option("--colour-by", help="Initial node colours in network.html: kind, community or role.")
     ] = "kind",
     seed: SeedOpt = None,
+    scheduler: SchedulerOpt = "threads",
     top: Annotated[int, typer.Option(help="Rows in the printed tables.")] = 10,
     out: OutOpt = Path("network-out"),
 ) -> None:
@@ -134,7 +136,7 @@ def network(
         raise InputError("no ties in this selection (check --as-of/--since/--kind/--dataset)", path=str(workspace))
     analysis = analyse_network(graph, method=method, gamma=resolution, group=group, median_over=median_over,
                                permutations=permutations, pivots=pivots, exact_max_work=exact_max_work,
-                               candidates=candidate_table, rng=seed)
+                               candidates=candidate_table, rng=seed, scheduler=scheduler)
     paths = write_network_tables(out, analysis)
     html_path = write_network_html(out / "network.html", analysis, colour_by=colour_by, seed=analysis.seed % 2**32)
 

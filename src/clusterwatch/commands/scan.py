@@ -34,6 +34,7 @@ from clusterwatch.cli.options import (
     GeocodeTableOpt,
     OutOpt,
     PostcodesOpt,
+    SchedulerOpt,
     SeedOpt,
     SheetOpt,
     SkipRowsOpt,
@@ -193,6 +194,7 @@ def scan(
         DEFAULTS.text_method),
     stop_words: Annotated[str, typer.Option(flag_of("stop_words"), help=_help("stop_words"))] = DEFAULTS.stop_words,
     seed: SeedOpt = None,
+    scheduler: SchedulerOpt = "threads",
 ) -> None:
     """Find cluster candidates: activities (codes, texts) concentrated in a place, ranked, with their evidence.
 
@@ -260,7 +262,8 @@ def scan(
             progress.update(task, description=message, completed=1 + done * 4 // max(total, 1))
 
         found = find_candidates(firms, activities, as_of=as_of, config=config, relations=relations,
-                                text_cache=str(workspace), rng=run_seed.entropy, progress=on_step)
+                                text_cache=str(workspace), rng=run_seed.entropy, progress=on_step,
+                                scheduler=scheduler)
         progress.update(task, description=f"writing {out}", completed=5)
         from clusterwatch.report.gis import write_candidate_outputs
 

@@ -30,6 +30,7 @@ from clusterwatch.analysis.space._bernoulli_kernels import (
 from clusterwatch.compute import Batch, batches, compute_map
 from clusterwatch.errors import InputError, OptionError
 from clusterwatch.stats import check_permutations, monte_carlo_p, resolve_seed
+from clusterwatch.stats.inference import Seed
 
 COORDINATES: tuple[str, ...] = ("latlon", "xy")
 
@@ -260,9 +261,19 @@ def _study(firms: pd.DataFrame, coordinates: str, max_population: float, max_rad
     )
 
 
+def _replicate_tasks(study: _Study, case: np.ndarray, min_cases: int, permutations: int,
+                     seed: Seed) -> list[_ScanTask]:
+    """The replicate batches of one activity; every task refers to the study's arrays (scattered once on Dask)."""
+    total, total_cases = len(case), int(case.sum())
+    table = study.table
+    null_term = float(table[total_cases] + table[total - total_cases] - table[total])
+    return [_ScanTask(batch, study.site_firms, study.population, study.windows, table, total_cases, total,
+                      min_cases, null_term) for batch in batches(permutations, seed)]
+
+
 def _scan(study: _Study, case: np.ndarray, *, min_cases: int, max_clusters: int, permutations: int,
           rng: int | np.random.Generator | np.random.SeedSequence | None, scheduler: str | None,
-          n_jobs: int | None) -> BernoulliScanResult:
+          n_jobs: int | None, simulated: np.ndarray | None = None) -> BernoulliScanResult:
     seed = resolve_seed(rng)  # a SeedSequence (an activity's child seed) keeps its spawn key
     total = len(case)
     total_cases = int(case.sum())
@@ -277,12 +288,10 @@ def _scan(study: _Study, case: np.ndarray, *, min_cases: int, max_clusters: int,
                                  int(min_cases))
     llr = best - null_term
 
-    tasks = [
-        _ScanTask(batch, study.site_firms, population, study.windows, table, total_cases, total, int(min_cases),
-                  null_term)
-        for batch in batches(permutations, seed)
-    ]
-    simulated = np.concatenate(compute_map(_scan_batch, tasks, scheduler=scheduler, n_jobs=n_jobs))
+    if simulated is None:  # bernoulli_scan_each runs the replicates of all activities in one map
+        simulated = np.concatenate(compute_map(_scan_batch, _replicate_tasks(study, case, int(min_cases),
+                                                                             permutations, seed),
+                                               scheduler=scheduler, n_jobs=n_jobs))
 
     # secondary clusters: each centre's best window, in decreasing LLR, kept when it shares no site with one kept
     candidates = np.flatnonzero(np.isfinite(best))
@@ -336,7 +345,7 @@ def _scan(study: _Study, case: np.ndarray, *, min_cases: int, max_clusters: int,
     return BernoulliScanResult(
         clusters=pd.DataFrame(rows, columns=columns),
         locations=locations,
-        firm_location=pd.Series(study.firm_site, index=index, name="location"),
+        firm_location=pd.Series(study.firm_site, index=index, name="location", copy=False),  # shared, not per activity
         firm_case=pd.Series(case, index=index, name="case"),
         simulated_llr=simulated,
         total_cases=total_cases,
@@ -510,6 +519,15 @@ def bernoulli_scan_each(
     Replicates are drawn as in :func:`bernoulli_scan` (over the firms in site order, so independent of row order),
     each activity from its own label-keyed child seed.
 
+    The unit of distribution is one batch of one activity's replicates: all activities' batches go to
+    :func:`clusterwatch.compute.compute_map` in a single call. Whole activities would be too coarse (a national
+    run has a few hundred activities of very different sizes, and the one with the most cases would hold the
+    whole run up), single replicates too fine (a task per replicate costs more in scheduling than the replicate
+    itself on a small region); batches of :data:`clusterwatch.compute.BATCH_SIZE` replicates keep every worker
+    busy, and the window lists and firm arrays, which all tasks share and which grow with the register, are sent
+    to each Dask worker once per call rather than with every task. The batches and their seeds do not depend on
+    the scheduler, so the results are the same on one core, on threads or on a cluster.
+
     References
     ----------
     Kulldorff, M. (1997). A spatial scan statistic. *Communications in Statistics - Theory and Methods* 26(6),
@@ -533,12 +551,23 @@ def bernoulli_scan_each(
     permutations = _check_options(max_population, max_radius, min_cases, max_clusters, permutations)
     base = resolve_seed(rng)  # entropy and spawn key: two spawned parents must not give the same replicates
     study = _study(firms, coordinates, max_population, max_radius, 1 if scheduler in (None, "serial") else n_jobs)
-    results = {}
+    # the unit of distribution: (activity, replicate batch); see Notes
+    seeds = {label: base.child(label) for label in masks}
+    tasks: list[_ScanTask] = []
     for label, case in masks.items():
+        if not 0 < int(case.sum()) < len(case):
+            raise OptionError(f"activity {label!r}: cases must be some but not all firms; got {int(case.sum())} "
+                              f"cases among {len(case)} firms")
+        tasks += _replicate_tasks(study, case, int(min_cases), permutations, resolve_seed(seeds[label]))
+    maxima = compute_map(_scan_batch, tasks, scheduler=scheduler, n_jobs=n_jobs)
+    per_activity = len(tasks) // max(len(masks), 1)  # the same batches for every activity
+    results = {}
+    for k, (label, case) in enumerate(masks.items()):
         try:
+            simulated = np.concatenate(maxima[k * per_activity:(k + 1) * per_activity])
             results[label] = _scan(study, case, min_cases=min_cases, max_clusters=max_clusters,
-                                   permutations=permutations, rng=base.child(label), scheduler=scheduler,
-                                   n_jobs=n_jobs)
+                                   permutations=permutations, rng=seeds[label], scheduler=scheduler,
+                                   n_jobs=n_jobs, simulated=simulated)
         except OptionError as exc:
             raise OptionError(f"activity {label!r}: {exc}") from None
     return results
