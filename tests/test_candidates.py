@@ -348,6 +348,12 @@ def test_merge_pieces_by_hand() -> None:
     assert merge_pieces(members, areas, 50, centres=centres, radii=radii) == [[0, 1], [2], [3, 4]]
     # the same two circles at a regional scale (20 km) are not joined by area: sectors overlap everywhere
     assert merge_pieces(members, areas, 50, centres=centres, radii=radii * 0 + 20) == [[0, 1], [2], [3], [4]]
+    # a small piece inside two others does not bridge them (Langley: a benchmark cluster's 8 firms all inside a
+    # 5616 site of 18 and 5 of them inside a wider NAICS 56 circle of 38 that holds only 7 of the site's firms)
+    site, wide = np.arange(0, 18), np.r_[np.arange(0, 7), np.arange(100, 131)]
+    bridge = np.r_[np.arange(0, 5), np.arange(10, 13)]
+    areas3 = [np.arange(0, 40), np.arange(60, 200), np.arange(0, 20)]
+    assert merge_pieces([site, wide, bridge], areas3, 300) == [[0, 2], [1]]
     # a small circle inside a larger one is not one site (Jaccard 5 / 40): a tiny circle lies inside everything
     # around it and would chain its neighbours together
     small, large = [np.array([0, 1]), np.array([10, 11])], [np.arange(0, 5), np.arange(0, 40)]

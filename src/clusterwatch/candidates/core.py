@@ -448,7 +448,8 @@ def find_candidates(
                           radii=np.array([pieces[i]["radius_km"] for i in core_ids]),
                           activity_ids=[pieces[i]["activity_id"] for i in core_ids], site_km=config.site_km,
                           attributes=[attribute[i] for i in core_ids],
-                          related=kin[np.ix_(index[core_ids], index[core_ids])] if core_ids else None)
+                          related=kin[np.ix_(index[core_ids], index[core_ids])] if core_ids else None,
+                          nested=wider[np.ix_(index[core_ids], index[core_ids])] if core_ids else None)
     groups = [[core_ids[j] for j in group] for group in merged]
     group_of = {piece: g for g, group in enumerate(groups) for piece in group}
     contexts: list[list[int]] = [[] for _ in groups]
