@@ -22,7 +22,10 @@ REQUIRED = ["candidate_id", "activity", "activity_source", "label", "status", "s
 
 def _check_outputs(out: Path) -> pd.DataFrame:
     cand = pd.read_csv(out / "candidates.csv")
-    assert set(REQUIRED) <= set(cand.columns) and list(cand.columns) == CANDIDATE_COLUMNS
+    at = CANDIDATE_COLUMNS.index("label") + 1  # the file adds where each candidate is, in names
+    expected = [*CANDIDATE_COLUMNS[:at], "place", *CANDIDATE_COLUMNS[at:], "places"]
+    assert set(REQUIRED) <= set(cand.columns) and list(cand.columns) == expected
+    assert cand["place"].notna().mean() >= 0.9  # named places (US ZIPs; the city where no gazetteer covers)
     members = pd.read_csv(out / "candidate_firms.csv", dtype=str)
     assert list(members.columns) == CANDIDATE_FIRM_COLUMNS  # names, addresses, coordinates, places
     assert (out / "candidates.gpkg").stat().st_size > 0 and (out / "candidate_firms.parquet").stat().st_size > 0

@@ -41,8 +41,8 @@ def serve(
                   ] = DEFAULT_DB,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    k: Annotated[int, typer.Option("-k", help="Show a member's trust/value only when at least k others rated them.")
-                 ] = 3,
+    k: Annotated[int, typer.Option("--k", "-k",
+                                   help="Show a member's trust/value only when at least k others rated them.")] = 3,
     base_url: Annotated[str | None, typer.Option("--base-url", help="Public address used in member links.")
                         ] = None,
     secure_cookies: Annotated[bool, typer.Option("--secure-cookies", help="Cookies only over HTTPS (behind TLS).")
