@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _cores import pin  # noqa: E402  (bench/_cores.py)
 from _memory import StagePeak, rss_bytes  # noqa: E402  (bench/_memory.py)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,18 +56,6 @@ def parse_size(text: str) -> int | None:
         return None
     scale = {"k": 10**3, "m": 10**6}.get(text[-1:], 1)
     return int(float(text.rstrip("km")) * scale)
-
-
-def pin(cores: int) -> str:
-    """Run on the first ``cores`` CPUs (Linux), before numba or numpy start their threads."""
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned (no sched_setaffinity)"
-    available = sorted(os.sched_getaffinity(0))
-    chosen = available[:cores]
-    os.sched_setaffinity(0, chosen)
-    for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, str(len(chosen)))
-    return f"pinned to CPUs {chosen} of {len(available)}"
 
 
 class _Overall(StagePeak):

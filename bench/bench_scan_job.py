@@ -39,18 +39,6 @@ DALTON = (34.77, -84.97)
 CARPETS = "naics:3141"
 
 
-def pin(cores: int) -> str:
-    """Run on the first ``cores`` CPUs of this process (Linux); say what was done."""
-    if not hasattr(os, "sched_setaffinity"):
-        return "not pinned (no sched_setaffinity)"
-    available = sorted(os.sched_getaffinity(0))
-    chosen = available[:cores]
-    os.sched_setaffinity(0, chosen)
-    for name in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(name, str(len(chosen)))
-    return f"pinned to CPUs {chosen} of {len(available)}"
-
-
 def overlapping_pairs(candidate_firms, share: float = 0.5) -> int:  # type: ignore[no-untyped-def]
     """Candidate pairs sharing more than ``share`` of the smaller one's firms."""
     import numpy as np
@@ -75,13 +63,15 @@ def main() -> int:
     if not GEORGIA.exists() or not MONTANA.exists():
         print(f"data not found under {SHARED}", file=sys.stderr)
         return 2
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from _cores import pin  # noqa: E402  (bench/_cores.py: imports nothing numerical)
+
     pinned = pin(args.cores)
     os.environ.setdefault("COLUMNS", "200")  # the CLI's summary lines unwrapped
 
     import numpy as np
     import pandas as pd
 
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
     from _memory import StagePeak  # noqa: E402
     from clusterwatch.analysis.geometry import haversine_km
     from clusterwatch.cli import run
