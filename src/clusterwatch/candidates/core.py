@@ -617,23 +617,22 @@ def _member_codes(firms: pd.DataFrame, rows: np.ndarray) -> tuple[list[tuple[str
     if "code" not in firms or not len(rows):
         return [], float("nan")
     part = firms.iloc[rows]
-    systems = part["code_system"].astype("string") if "code_system" in part else pd.Series(pd.NA, index=part.index)
-    keys = []
-    for code, system in zip(part["code"].astype("string"), systems, strict=True):
-        if pd.isna(code):
-            continue
-        if pd.isna(system) or system not in CODE_LEVELS:
-            keys.append((str(code), "" if pd.isna(system) else str(system)))
-            continue
-        cut = truncate(pd.Series([code], dtype="string"), str(system), 4 if system == "naics" else "group").iloc[0]
-        keys.append((str(cut if pd.notna(cut) else code), str(system)))
-    if not keys:
+    codes = part["code"].astype("string").reset_index(drop=True)
+    systems = (part["code_system"].astype("string") if "code_system" in part
+               else pd.Series(pd.NA, index=part.index, dtype="string")).fillna("").reset_index(drop=True)
+    keys = codes.copy()
+    for system in sorted(set(systems) & set(CODE_LEVELS)):
+        mine = (systems == system).to_numpy()
+        keys[mine] = truncate(codes[mine], system, 4 if system == "naics" else "group").fillna(codes[mine])
+    known = codes.notna().to_numpy()
+    if not known.any():
         return [], float("nan")
-    counts = pd.Series(keys).value_counts(sort=False)
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ranked = (pd.DataFrame({"code": keys[known].astype(str), "system": systems[known].astype(str)})
+              .value_counts(sort=False).rename("n").reset_index()
+              .sort_values(["n", "code", "system"], ascending=[False, True, True], kind="stable"))
     titled = [(code, f"{code_title(code, system) or code} ({n})" if system else f"{code} ({n})")
-              for (code, system), n in ranked]
-    return titled, ranked[0][1] / len(rows)
+              for code, system, n in ranked.itertuples(index=False)]
+    return titled, int(ranked["n"].iloc[0]) / len(rows)
 
 
 def _specificity(activity_id: str) -> int:

@@ -86,9 +86,7 @@ def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: in
     site_rows, site_cols = _site_links(areas, n_firms, overlap, centres, radii, activity_ids, site_km)
     apart = None if nested is None else np.asarray(nested, dtype=bool) | np.asarray(nested, dtype=bool).T
     if apart is not None and site_rows.size:
-        keep = ~apart[site_rows, site_cols] | (np.asarray(activity_ids, dtype=object)[site_rows]
-                                                == np.asarray(activity_ids, dtype=object)[site_cols]
-                                                if activity_ids is not None else False)
+        keep = ~apart[site_rows, site_cols]  # pieces of one activity are never nested: touching circles stay
         site_rows, site_cols = site_rows[keep], site_cols[keep]
     if related is not None:
         kin = np.asarray(related, dtype=bool).copy()
