@@ -37,15 +37,16 @@ _CACHE: dict[str, tuple[pd.DataFrame, pd.DataFrame]] = {}
 
 
 def load(name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Firms and activities of one source (read once per process; copies are returned)."""
+    """Firms and dated events of one source (read once per process; copies are returned)."""
     if name not in _CACHE:
         path, fmt = SOURCES[name]
         if not path.exists():
             raise SystemExit(f"data not found: {path} (set CLUSTERWATCH_SHARED_DATA)")
         result = clusterwatch.read_firms(path, format=fmt)
-        _CACHE[name] = (result.firms, result.activities)
-    firms, activities = _CACHE[name]
-    return firms.copy(), activities.copy()
+        # ``events`` was ``activities`` in earlier cores
+        _CACHE[name] = (result.firms, result.events if hasattr(result, "events") else result.activities)
+    firms, events = _CACHE[name]
+    return firms.copy(), events.copy()
 
 
 def core_api() -> str:
@@ -53,9 +54,9 @@ def core_api() -> str:
     return "staged" if "config" in inspect.signature(find_candidates).parameters else "keywords"
 
 
-def run_candidates(firms: pd.DataFrame, activities: pd.DataFrame | None = None, **settings: Any
+def run_candidates(firms: pd.DataFrame, events: pd.DataFrame | None = None, **settings: Any
                    ) -> tuple[Any, float, float]:
-    """``find_candidates(firms, activities, **settings)`` with the settings the installed core knows.
+    """``find_candidates(firms, events, **settings)`` with the settings the installed core knows.
 
     ``kd_max_candidates`` is passed as ``kd_max_activities`` to the earlier core. Returns the result, its wall
     time and its CPU time (this process, all threads) in seconds.
@@ -71,7 +72,7 @@ def run_candidates(firms: pd.DataFrame, activities: pd.DataFrame | None = None, 
         known = set(parameters)
     settings = {k: v for k, v in settings.items() if k in known}
     wall, cpu = time.perf_counter(), time.process_time()
-    result = find_candidates(firms, activities, **settings)
+    result = find_candidates(firms, events, **settings)
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 

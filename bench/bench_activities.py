@@ -52,7 +52,7 @@ def sbir_texts() -> tuple[pd.DataFrame, dict[str, int]]:
     """Every SBIR abstract once per firm: both files, the abstracts of awards.csv.gz first, exact repeats dropped."""
     parts, counts = [], {}
     for name, fmt in (("awards.csv.gz", "sbir-abstracts"), ("awards_with_address.csv.gz", "sbir-awards")):
-        activities = clusterwatch.read_firms(SBIR / name, format=fmt).activities
+        activities = clusterwatch.read_firms(SBIR / name, format=fmt).events
         text = activities["text"].astype("string").str.strip()
         with_text = activities[text.notna() & (text != "")].copy()
         with_text["text"] = text[with_text.index]

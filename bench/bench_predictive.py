@@ -105,7 +105,7 @@ def code_member(firms: pd.DataFrame, activity_id: str) -> np.ndarray:
 class TextGroups:
     """Text groups of the as-of firms (as find_candidates made them) and their re-assignment to later firms."""
 
-    def __init__(self, before: pd.DataFrame, later: pd.DataFrame, activities: pd.DataFrame, result: Any,
+    def __init__(self, before: pd.DataFrame, later: pd.DataFrame, events: pd.DataFrame, result: Any,
                  rng: int, as_of: pd.Timestamp, end: pd.Timestamp) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.neighbors import NearestNeighbors
@@ -115,7 +115,7 @@ class TextGroups:
         from clusterwatch.stats import resolve_seed
 
         scanned, _ = select_firms(before, result.config, as_of)
-        known = known_on(activities, as_of, kind="activities")
+        known = known_on(events, as_of, kind="events")
         known = known[known["firm_id"].astype(str).isin(set(scanned["firm_id"]))]
         acts, _, _ = build_activities(scanned, known, result.config, resolve_seed(rng), as_of=as_of)
         self.members = {a.activity_id: set(scanned["firm_id"].to_numpy()[a.members]) for a in acts
@@ -125,9 +125,9 @@ class TextGroups:
         missing = sorted(set(stored.index[stored.index.str.startswith("text:")]) - set(self.members))
         if wrong or missing:
             raise SystemExit(f"text groups not reproduced (differ: {wrong[:5]}, missing: {missing[:5]})")
-        dated = activities.assign(date=pd.to_datetime(activities["date"]), firm_id=activities["firm_id"].astype(str),
-                                  doc=activities["title"].fillna("").astype(str) + ". "
-                                  + activities["text"].fillna("").astype(str))
+        dated = events.assign(date=pd.to_datetime(events["date"]), firm_id=events["firm_id"].astype(str),
+                                  doc=events["title"].fillna("").astype(str) + ". "
+                                  + events["text"].fillna("").astype(str))
         docs = dated[dated["date"] <= end].groupby("firm_id")["doc"].agg(" ".join)
         before_docs = dated[dated["date"] <= as_of].groupby("firm_id")["doc"].agg(" ".join)
         self.before_ids = scanned["firm_id"].to_numpy()
@@ -310,7 +310,7 @@ def difference(a: pd.DataFrame, b: pd.DataFrame, seed: int, replicates: int = 20
 def run_source(name: str, args: argparse.Namespace) -> list[dict[str, object]]:
     as_of_text, end_text, text, zip_digits = SETTINGS[name]
     as_of, end = pd.Timestamp(as_of_text), pd.Timestamp(end_text)
-    firms, activities = load(name)
+    firms, events = load(name)
     firms = firms[firms["lat"].notna() & firms["lon"].notna()].copy()
     firms["firm_id"] = firms["firm_id"].astype(str)
     founded = pd.to_datetime(firms["founded"])
@@ -322,13 +322,13 @@ def run_source(name: str, args: argparse.Namespace) -> list[dict[str, object]]:
           f"{len(later):,}; text {'on' if use_text else 'off'}", flush=True)
     out = []
     for seed in range(args.seed, args.seed + args.seeds):
-        result, seconds, _ = run_candidates(before, activities if use_text else None, as_of=as_of,
+        result, seconds, _ = run_candidates(before, events if use_text else None, as_of=as_of,
                                             permutations=args.permutations, use_text=use_text,
                                             kd_max_candidates=0, rng=seed)
         candidates = result.candidates
         print(f"seed {seed}: {len(candidates)} candidates in {seconds:.0f} s; statuses "
               f"{candidates['status'].value_counts().to_dict()}", flush=True)
-        groups = TextGroups(before, later, activities, result, seed, as_of, end) if use_text else None
+        groups = TextGroups(before, later, events, result, seed, as_of, end) if use_text else None
         if groups is not None:
             grouped = set().union(*groups.members.values()) if groups.members else set()
             assigned = np.zeros(len(later), dtype=bool)

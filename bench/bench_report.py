@@ -45,7 +45,7 @@ def main() -> None:
 
     start = time.perf_counter()
     read = read_firms(str(GEORGIA), format="ppp-georgia")
-    found = find_candidates(read.firms, read.activities, rng=args.seed,
+    found = find_candidates(read.firms, read.events, rng=args.seed,
                             config=CandidateConfig(use_text=False, permutations=args.permutations))
     firms = read.firms
     print(f"read + scan: {time.perf_counter() - start:.1f} s; {len(firms):,} firms, "

@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("--as-of", default=None)
     args = parser.parse_args()
     started = time.perf_counter()
-    texts = clusterwatch.read_firms(DATA, format="sbir-abstracts").activities
+    texts = clusterwatch.read_firms(DATA, format="sbir-abstracts").events
     read_s = time.perf_counter() - started
     rss_read = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
     started = time.perf_counter()

@@ -172,7 +172,7 @@ def main() -> None:
     encode = memoised(TextEncoder(cache=args.cache, batch_size=256))
     uk_names(encode, args.data)
 
-    texts = clusterwatch.read_firms(args.data / "sbir" / "awards.csv.gz", format="sbir-abstracts").activities
+    texts = clusterwatch.read_firms(args.data / "sbir" / "awards.csv.gz", format="sbir-abstracts").events
     texts = texts[texts["text"].notna() & (texts["text"].str.len() > 200)].reset_index(drop=True)
     sample = texts.sample(args.n_abstracts, random_state=0).reset_index(drop=True)
     theme_rows = themes(texts)

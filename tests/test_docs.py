@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from clusterwatch.io.adapters import list_adapters
-from clusterwatch.schema import ACTIVITY_COLUMNS, FIRM_COLUMNS, RELATION_COLUMNS
+from clusterwatch.schema import EVENT_COLUMNS, FIRM_COLUMNS, RELATION_COLUMNS
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
@@ -18,7 +18,7 @@ def test_readme_opens_with_exactly_two_commands() -> None:
     assert [c.split("#")[0].strip() for c in commands] == ["make demo", "make test"]
 
 
-@pytest.mark.parametrize("column", [c.name for c in FIRM_COLUMNS + ACTIVITY_COLUMNS + RELATION_COLUMNS])
+@pytest.mark.parametrize("column", [c.name for c in FIRM_COLUMNS + EVENT_COLUMNS + RELATION_COLUMNS])
 def test_every_canonical_column_is_documented(column: str) -> None:
     assert f"`{column}`" in README or f"`{column}," in README or f", {column}" in README
 

@@ -15,7 +15,7 @@ BRREG = "norway_brreg/brreg_enheter_sample_with_text.csv.gz"
 
 
 def test_real_english_and_norwegian_texts_fall_on_either_side(shared_data: Path) -> None:
-    sbir = clusterwatch.read_firms(clusterwatch.demo_path(), format="sbir-awards").activities["text"].dropna()
+    sbir = clusterwatch.read_firms(clusterwatch.demo_path(), format="sbir-awards").events["text"].dropna()
     brreg = clusterwatch.read_firms(shared_data / BRREG, format="norway-brreg").firms["description"].dropna()
     english, norwegian = check_english(sbir.tolist()), check_english(brreg.tolist())
     assert english.english and english.english_share > 2 * ENGLISH_SHARE_MIN

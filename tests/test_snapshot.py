@@ -21,12 +21,12 @@ def test_known_on_by_hand() -> None:
     assert known_on(firms, "2015-12-31")["firm_id"].tolist() == ["a", "d"]
     assert known_on(firms, None)["firm_id"].tolist() == list("abcde")
     acts = pd.DataFrame({"firm_id": list("abc"), "date": ["2015-01-01", None, "2016-01-01"]})
-    assert known_on(acts, "2015-12-31", kind="activities")["firm_id"].tolist() == ["a"]
+    assert known_on(acts, "2015-12-31", kind="events")["firm_id"].tolist() == ["a"]
     assert known_on(acts, "2015-12-31", kind="relations")["firm_id"].tolist() == ["a", "b"]
     with pytest.raises(OptionError, match="kind"):
         known_on(acts, "2015-12-31", kind="awards")
     with pytest.raises(OptionError, match="as_of"):
-        known_on(acts, "the end of 2015", kind="activities")
+        known_on(acts, "the end of 2015", kind="events")
 
 
 @pytest.mark.parametrize("as_of", ["2005-06-30", "2015-12-31", "2022-12-31"])

@@ -47,8 +47,10 @@ FIRM_COLUMNS: tuple[Column, ...] = (
     Column("country", "str", "ISO 3166-1 alpha-2 country code"),
 )
 
-ACTIVITY_COLUMNS: tuple[Column, ...] = (
-    Column("firm_id", "str", "the firm the evidence belongs to", required=True),
+#: Dated evidence events about firms (awards, patents, projects, funding rounds, loans): the ``events`` table.
+#: (Not "activities": an activity is what a scan tests, a code, a benchmark cluster or a text group.)
+EVENT_COLUMNS: tuple[Column, ...] = (
+    Column("firm_id", "str", "the firm the event belongs to", required=True),
     Column("date", "date", "when it happened (award year, project start, ...)"),
     Column("kind", "str", "award, project, patent, funding, licence ..."),
     Column("title", "str", "short title"),
@@ -71,6 +73,24 @@ CODE_SYSTEMS: tuple[str, ...] = ("naics", "nace2", "uksic2007")
 
 #: Provenance columns added by the pipeline to every stored row.
 DATASET_COLUMN = "dataset"
+
+
+FIRM_CODE_COLUMNS: tuple[Column, ...] = (
+    Column("firm_id", "str", "the firm", required=True),
+    Column("code", "str", "one official code of the firm, stored form", required=True),
+    Column("code_system", "str", "the firm's code system"),
+    Column("rank", "int", "0 for the primary code (``code``), then the order of ``codes``", required=True),
+)
+"""The normalised ``firm_codes`` table the workspace derives from ``code`` and ``codes``: one row per code."""
+
+
+def __getattr__(name: str) -> object:
+    if name == "ACTIVITY_COLUMNS":  # renamed: the dated-evidence table is ``events``
+        import warnings
+
+        warnings.warn("clusterwatch.schema.ACTIVITY_COLUMNS is now EVENT_COLUMNS", DeprecationWarning, stacklevel=2)
+        return EVENT_COLUMNS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def names(columns: tuple[Column, ...]) -> list[str]:

@@ -6,6 +6,8 @@ frames, so that the library called on frames and the CLI called on a workspace s
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 
 from clusterwatch.errors import OptionError
@@ -18,17 +20,18 @@ def known_on(frame: pd.DataFrame, as_of: str | pd.Timestamp | None, *, kind: str
 
     * ``firms``: founded on or before the date (an unknown founding date is kept: the age is unknown, not in the
       future) and not dissolved by it (``dissolved`` after the date, or unknown);
-    * ``activities``: dated on or before the date (undated evidence is dropped: it cannot be placed in time);
+    * ``events``: dated on or before the date (an undated event is dropped: it cannot be placed in time);
     * ``relations``: dated on or before the date, or undated.
 
     Parameters
     ----------
     frame
-        A canonical table (``founded``/``dissolved`` for firms, ``date`` for activities and relations).
+        A canonical table (``founded``/``dissolved`` for firms, ``date`` for events and relations).
     as_of
         The date (anything :class:`pandas.Timestamp` reads), or None.
     kind
-        ``firms``, ``activities`` or ``relations``.
+        ``firms``, ``events`` or ``relations`` (``activities``, the old name of ``events``, is still accepted
+        with a ``DeprecationWarning``).
 
     Returns
     -------
@@ -47,8 +50,11 @@ def known_on(frame: pd.DataFrame, as_of: str | pd.Timestamp | None, *, kind: str
     >>> known_on(firms, "2015-12-31")["firm_id"].tolist()
     ['a']
     """
-    if kind not in ("firms", "activities", "relations"):
-        raise OptionError(f"kind must be firms, activities or relations, got {kind!r}")
+    if kind == "activities":
+        warnings.warn('known_on(kind="activities") is now kind="events"', DeprecationWarning, stacklevel=2)
+        kind = "events"
+    if kind not in ("firms", "events", "relations"):
+        raise OptionError(f"kind must be firms, events or relations, got {kind!r}")
     if as_of is None or frame is None:
         return frame.copy() if frame is not None else frame
     try:

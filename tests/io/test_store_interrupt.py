@@ -14,9 +14,10 @@ from clusterwatch.io.workspace import Workspace
 SAMPLE = "companies_house_sample/BasicCompanyDataAsOneFile-2020-05-01_sample.csv"
 
 
-def _held(path: Path) -> tuple[list[str], int, int]:
+def _held(path: Path) -> tuple[list[str], int, int, int]:
     with Workspace(path, read_only=True) as ws:
-        return ws.sources()["dataset"].astype(str).tolist(), len(ws.firms()), len(ws.rejected())
+        return (ws.sources()["dataset"].astype(str).tolist(), len(ws.firms()), len(ws.rejected()),
+                len(ws.firm_codes()))
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +57,7 @@ def test_interrupted_after_the_firms_are_inserted_rolls_back(stored: tuple[Path,
             ws.store(second)
         assert _held(path) == before
         sizes.append(path.stat().st_size)
-    assert inserted[:3] == ["firms", "activities", "relations"]
+    assert inserted[:4] == ["firms", "firm_codes", "events", "relations"]
     assert sizes[1] == sizes[0] and sizes[2] == sizes[0]
 
 

@@ -25,7 +25,7 @@ def langley_scan(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
     small.write_text("\n".join(lines[:2501]) + "\n", encoding="utf-8")
     read = read_firms(str(small), format="langley-licences")
     config = CandidateConfig(min_firms=10, permutations=99, use_text=False)
-    found = find_candidates(read.firms, read.activities, config=config, rng=5)
+    found = find_candidates(read.firms, read.events, config=config, rng=5)
     assert len(found.candidates) >= 1, "the fixture needs at least one candidate"
     firms = read.firms.copy()
     first = found.candidate_firms["firm_id"].iloc[0]

@@ -188,8 +188,9 @@ def _grouped(keys: np.ndarray, rows: np.ndarray, n: int, min_firms: int, prefix:
     return out
 
 
-def firm_texts(firms: pd.DataFrame, activities: pd.DataFrame | None, *, min_chars: int = 20) -> pd.DataFrame:
-    """The texts of the firms: descriptions (dated by ``founded``) and dated activity texts (title and text).
+def firm_texts(firms: pd.DataFrame, events: pd.DataFrame | None, *, min_chars: int = 20) -> pd.DataFrame:
+    """The texts of the firms: descriptions (dated by ``founded``) and the texts of their dated events (title and
+    text: award abstracts, project objectives).
 
     ``min_chars``: shorter texts are left out (the scan's default 20 drops stubs such as "Consulting"; the
     ``activities`` command keeps texts from 3 characters, since a register's "Snekker." says what a firm does).
@@ -206,14 +207,14 @@ def firm_texts(firms: pd.DataFrame, activities: pd.DataFrame | None, *, min_char
                                    "text": firms["description"].astype("string"),
                                    "date": pd.to_datetime(firms.get("founded")),
                                    "code": code.astype("string")}))
-    if activities is not None and len(activities):
-        empty = pd.Series("", index=activities.index, dtype="string")
-        title = activities["title"].astype("string").fillna("") if "title" in activities else empty
-        body = activities["text"].astype("string").fillna("") if "text" in activities else empty
+    if events is not None and len(events):
+        empty = pd.Series("", index=events.index, dtype="string")
+        title = events["title"].astype("string").fillna("") if "title" in events else empty
+        body = events["text"].astype("string").fillna("") if "text" in events else empty
         text = (title + ". " + body).str.strip(". ")
         codes = dict(zip(firms["firm_id"].astype("string"), code.astype("string"), strict=False))
-        ids = activities["firm_id"].astype("string")
-        parts.append(pd.DataFrame({"firm_id": ids, "text": text, "date": pd.to_datetime(activities["date"]),
+        ids = events["firm_id"].astype("string")
+        parts.append(pd.DataFrame({"firm_id": ids, "text": text, "date": pd.to_datetime(events["date"]),
                                    "code": ids.map(codes).astype("string")}))
     if not parts:
         return pd.DataFrame(columns=["firm_id", "text", "date", "code"])

@@ -10,6 +10,7 @@ Pure: frames in, a frozen :class:`CandidateResult` out; no files, no printing.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -189,7 +190,7 @@ def select_firms(firms: pd.DataFrame, config: CandidateConfig,
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def build_activities(firms: pd.DataFrame, activities: pd.DataFrame | None, config: CandidateConfig, seed: Seed, *,
+def build_activities(firms: pd.DataFrame, events: pd.DataFrame | None, config: CandidateConfig, seed: Seed, *,
                      as_of: pd.Timestamp, text_cache: Any = None,
                      young: np.ndarray | None = None) -> tuple[list[Activity], str, list[str]]:
     """The activities to test: codes at useful levels, benchmark clusters and text groups, each with at least
@@ -207,7 +208,7 @@ def build_activities(firms: pd.DataFrame, activities: pd.DataFrame | None, confi
     acts = code_activities(firms, min_firms=config.min_firms) if "code_system" in firms else []
     text_method = "none"
     if config.use_text:
-        texts = firm_texts(firms, activities)
+        texts = firm_texts(firms, events)
         if not texts.empty:
             text_seed = int(seed.child("text").generate_state(1)[0])
             found, text_method = text_activities(firms, texts, min_firms=config.min_firms, as_of=as_of,
@@ -301,7 +302,7 @@ def test_concentration(firms: pd.DataFrame, acts: list[Activity], config: Candid
 
 def find_candidates(
     firms: pd.DataFrame,
-    activities: pd.DataFrame | None = None,
+    events: pd.DataFrame | None = None,
     *,
     as_of: str | pd.Timestamp | None = None,
     config: CandidateConfig | None = None,
@@ -315,7 +316,7 @@ def find_candidates(
     """Cluster candidates: activities significantly concentrated in a place, merged, with their evidence.
 
     1. Snapshot: only firms known on ``as_of`` (founded by then, not dissolved), located, inside the config's
-       datasets / cities / box, in canonical order; activities and relations dated by then.
+       datasets / cities / box, in canonical order; events and relations dated by then.
     2. Activities: official codes at useful levels and benchmark clusters, and text groups (boilerplate removed
        with the ``stop_words`` preset); each needs ``min_firms`` firms.
     3. Concentration (:func:`test_concentration`): every cluster tested, BH-adjusted; clusters with
@@ -335,10 +336,12 @@ def find_candidates(
     firms
         Canonical firm table (``firm_id``, ``lat``, ``lon``; ``founded``, ``dissolved``, ``code``,
         ``code_system``, ``codes``, ``sme``, ``employees``, ``description``, ``dataset``, ``city`` where known).
-    activities
-        Optional activities table (``firm_id, date, title, text``), e.g. SBIR awards with abstracts.
+    events
+        Optional dated events (``firm_id, date, title, text``), e.g. SBIR awards with abstracts: their texts join
+        the firms' descriptions as text (``activities=``, the old name of this parameter, is still accepted with a
+        ``DeprecationWarning``).
     as_of
-        The date of the analysis; default the latest founding or activity date.
+        The date of the analysis; default the latest founding or event date.
     config
         The settings (:class:`CandidateConfig`); ``settings`` keywords override single fields.
     relations
@@ -371,13 +374,18 @@ def find_candidates(
     Kulldorff, M. (1997). A spatial scan statistic. Duranton, G. & Overman, H. G. (2005). Testing for
     localization using micro-geographic data. Benjamini, Y. & Hochberg, Y. (1995). Armitage, P. (1955).
     """
+    if "activities" in settings:  # the old name of ``events``
+        warnings.warn("find_candidates(activities=) is now find_candidates(events=)", DeprecationWarning,
+                      stacklevel=2)
+        old = settings.pop("activities")
+        events = old if events is None else events
     config = (config or CandidateConfig()).replace(**settings) if settings else (config or CandidateConfig())
     seed = resolve_seed(rng)
     tell = progress or (lambda message, done, total: None)
     as_of_ts = None if as_of is None else pd.Timestamp(as_of)
     scanned, notes = select_firms(firms, config, as_of_ts)
-    if activities is not None:
-        activities = known_on(activities, as_of_ts, kind="activities")
+    if events is not None:
+        events = known_on(events, as_of_ts, kind="events")
     if relations is not None:
         relations = known_on(relations, as_of_ts, kind="relations")
     if len(scanned) < 2 * config.min_firms:
@@ -386,12 +394,12 @@ def find_candidates(
                else pd.Series(pd.NaT, index=scanned.index, dtype="datetime64[ns]"))
     if as_of_ts is None:
         dates = [founded.max()]
-        if activities is not None and len(activities):
-            dates.append(pd.to_datetime(activities["date"], errors="coerce").max())
+        if events is not None and len(events):
+            dates.append(pd.to_datetime(events["date"], errors="coerce").max())
         known = [d for d in dates if pd.notna(d)]
         as_of_ts = max(known) if known else pd.Timestamp.today().normalize()
-    if activities is not None:
-        activities = activities[activities["firm_id"].astype(str).isin(set(scanned["firm_id"]))]
+    if events is not None:
+        events = events[events["firm_id"].astype(str).isin(set(scanned["firm_id"]))]
 
     recent_from = as_of_ts - pd.DateOffset(years=config.recent_years)
     last_year = as_of_ts.year if (as_of_ts.month, as_of_ts.day) == (12, 31) else as_of_ts.year - 1
@@ -405,7 +413,7 @@ def find_candidates(
     young = (founded >= recent_from).to_numpy(dtype=bool) if base.ages_known else None
 
     tell("activities", 0, 6)
-    acts, text_method, more = build_activities(scanned, activities, config, seed, as_of=as_of_ts,
+    acts, text_method, more = build_activities(scanned, events, config, seed, as_of=as_of_ts,
                                                text_cache=text_cache, young=young)
     notes += more
     tell(f"scanning {len(acts)} activities", 1, 6)

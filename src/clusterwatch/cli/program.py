@@ -25,7 +25,7 @@ from clusterwatch import __version__
 from clusterwatch.cli.console import console, escape, fmt, fmt_range, print_table
 from clusterwatch.cli.options import WORKSPACE, OutOpt, SeedOpt, WorkspaceOpt, app
 from clusterwatch.errors import ClusterwatchError, OptionError
-from clusterwatch.schema import ACTIVITY_COLUMNS, FIRM_COLUMNS, RELATION_COLUMNS, Column
+from clusterwatch.schema import EVENT_COLUMNS, FIRM_COLUMNS, RELATION_COLUMNS, Column
 
 
 def _version(value: bool) -> None:
@@ -76,9 +76,9 @@ def info(workspace: WorkspaceOpt = WORKSPACE) -> None:
     for row in counts.itertuples(index=False):
         kind = str(sources.loc[row.dataset, "format"]) if sources is not None else ""
         when = fmt(sources.loc[row.dataset, "ingested_at"]) if sources is not None else ""
-        rows.append((str(row.dataset), kind, when, row.firms, row.activities, row.relations, row.rejected))
-    print_table(f"Workspace {workspace}", ("dataset", "format", "ingested", "firms", "activities", "relations",
-                                           "rejected"), rows, right=("firms", "activities", "relations", "rejected"))
+        rows.append((str(row.dataset), kind, when, row.firms, row.events, row.relations, row.rejected))
+    print_table(f"Workspace {workspace}", ("dataset", "format", "ingested", "firms", "events", "relations",
+                                           "rejected"), rows, right=("firms", "events", "relations", "rejected"))
     if sources is not None:
         for name, row in sources.iterrows():
             reasons = json.loads(row["rejected_by_reason"] or "{}")
@@ -95,9 +95,9 @@ def info(workspace: WorkspaceOpt = WORKSPACE) -> None:
                      for name, share in summary["coverage"].items()),
                     right=("all", *(str(c) for c in by_dataset.columns)))
         console.print(f"Founded: {fmt_range(*summary['founded_range'], missing='no founding dates')}")
-        a_lo, a_hi = summary["activity_range"]
-        if a_lo is not None:
-            console.print(f"Activities dated: {fmt_range(a_lo, a_hi)}")
+        e_lo, e_hi = summary["event_range"]
+        if e_lo is not None:
+            console.print(f"Events dated: {fmt_range(e_lo, e_hi)}")
         box = summary["bbox"]
         if box is not None and all(v is not None and v == v for v in box):
             s, w, n, e = box
@@ -116,14 +116,14 @@ def formats() -> None:
 
 @app.command()
 def schema() -> None:
-    """Show the canonical columns of firms, activities and relations."""
+    """Show the canonical columns of firms, events (dated evidence) and relations."""
 
     def show(title: str, columns: tuple[Column, ...]) -> None:
         print_table(title, ("column", "type", "required", "meaning"),
                     ((c.name, c.dtype, "yes" if c.required else "", c.meaning) for c in columns))
 
     show("firms", FIRM_COLUMNS)
-    show("activities", ACTIVITY_COLUMNS)
+    show("events", EVENT_COLUMNS)
     show("relations", RELATION_COLUMNS)
 
 

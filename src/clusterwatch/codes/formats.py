@@ -4,7 +4,9 @@
   every ``code`` against;
 - :func:`normalise_code`: a column of codes in stored form (``62.01`` → ``6201``);
 - :data:`CODES_SEPARATOR` and :func:`explode_codes`: a firm's codes are stored in ``codes`` joined by ``;``;
-  every reader of that column splits it with :func:`explode_codes`.
+  every reader of that column splits it with :func:`explode_codes`;
+- :func:`firm_code_table`: the normalised table of a firm frame's codes (one row per firm and code, ranked), as
+  the workspace stores it in ``firm_codes``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["CODES_SEPARATOR", "CODE_PATTERNS", "explode_codes", "join_codes", "normalise_code"]
+__all__ = ["CODES_SEPARATOR", "CODE_PATTERNS", "explode_codes", "firm_code_table", "join_codes", "normalise_code"]
 
 #: Code formats by code system, on the code with dots and spaces removed.
 CODE_PATTERNS: dict[str, str] = {
@@ -64,3 +66,53 @@ def join_codes(codes: list[str] | tuple[str, ...]) -> str | None:
     """
     distinct = list(dict.fromkeys(c.strip() for c in codes if c and c.strip()))
     return CODES_SEPARATOR.join(distinct) or None
+
+
+def firm_code_table(firms: pd.DataFrame) -> pd.DataFrame:
+    """Every official code of every firm, one row each: the normalised form of ``code`` and ``codes``.
+
+    ``rank`` is 0 for the primary code (``code``), then 1, 2, ... in the order of ``codes``; a code listed twice
+    (the primary code is usually listed first in ``codes`` too) appears once. A firm without ``code`` starts at 1.
+
+    Parameters
+    ----------
+    firms
+        Canonical firm rows with ``firm_id`` and, where present, ``code``, ``codes``, ``code_system`` and
+        ``dataset`` (kept as the first column when present).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[dataset,] firm_id, code, code_system, rank``, ordered by the firms' order and then by rank.
+
+    Examples
+    --------
+    >>> firms = pd.DataFrame({"firm_id": ["a", "b", "c"], "code": ["5417", None, "62"],
+    ...                       "codes": ["5417;3345", "3345; 5417", None], "code_system": "naics"})
+    >>> firm_code_table(firms).values.tolist()
+    [['a', '5417', 'naics', 0], ['a', '3345', 'naics', 1], ['b', '3345', 'naics', 1], ['b', '5417', 'naics', 2], \
+['c', '62', 'naics', 0]]
+    """
+    keys = ["dataset", "firm_id"] if "dataset" in firms else ["firm_id"]
+    n = len(firms)
+    empty = pd.Series(pd.NA, index=firms.index, dtype="string")
+    primary = firms.get("code", empty).astype("string").str.strip()
+    listed = explode_codes(firms.get("codes", empty))
+    position = pd.Series(range(n), index=firms.index)
+    order = pd.Series(pd.RangeIndex(len(listed)), index=listed.index)
+    long = pd.concat([
+        pd.DataFrame({"row": position.to_numpy(), "code": primary.to_numpy(), "step": -1}),
+        pd.DataFrame({"row": position.loc[listed.index].to_numpy(), "code": listed.to_numpy(),
+                      "step": order.to_numpy()}),
+    ], ignore_index=True)
+    long = long[long["code"].notna() & (long["code"] != "")]
+    long = long.sort_values(["row", "step"], kind="stable").drop_duplicates(["row", "code"])
+    has_primary = (long["step"] == -1).groupby(long["row"]).transform("any")
+    long["rank"] = long.groupby("row").cumcount() + (~has_primary.astype(bool)).astype(int)
+    rows = long["row"].to_numpy(dtype="int64")
+    out = pd.DataFrame({k: firms[k].to_numpy()[rows] for k in keys})
+    out["code"] = long["code"].astype("string").to_numpy()
+    systems = firms.get("code_system", empty).astype("string")
+    out["code_system"] = pd.array(systems.to_numpy()[rows], dtype="string")
+    out["rank"] = long["rank"].to_numpy(dtype="int64")
+    return out

@@ -76,7 +76,7 @@ def _check_options(method: str, preset: str, n_activities: int | None, n_broad: 
 
 def _read_sources(sources: list[Path], formats: list[str], columns: dict[str, str]
                   ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
-    """Firms and activities of the source files (one format for all, or one per file), and what was read."""
+    """Firms and dated events of the source files (one format for all, or one per file), and what was read."""
     from clusterwatch.io.ingest import read_firms
 
     if len(formats) > 1 and len(formats) != len(sources):
@@ -84,45 +84,33 @@ def _read_sources(sources: list[Path], formats: list[str], columns: dict[str, st
                           f"for {len(sources)} files")
     pairs = list(zip(sources, formats if len(formats) > 1 else [formats[0] if formats else "generic"] * len(sources),
                      strict=True))
-    firms, activities, read = [], [], []
+    firms, events, read = [], [], []
     for path, fmt in pairs:
         result = read_firms(str(path), format=fmt, columns=columns)
         firms.append(result.firms)
-        activities.append(result.activities)
+        events.append(result.events)
         report = result.report.sources[0]
         rejected = "; ".join(f"{k}: {v:,}" for k, v in report.rejected_by_reason.items())
-        read.append(f"{path.name} ({fmt}): {report.firms:,} firms, {report.activities:,} texts/awards"
+        read.append(f"{path.name} ({fmt}): {report.firms:,} firms, {report.events:,} events"
                     + (f"; rejected {report.rejected:,} rows ({rejected})" if report.rejected else ""))
-    return (pd.concat(firms, ignore_index=True), pd.concat(activities, ignore_index=True), read)
+    return (pd.concat(firms, ignore_index=True), pd.concat(events, ignore_index=True), read)
 
 
-def _known_on(firms: pd.DataFrame, activities: pd.DataFrame, as_of: pd.Timestamp | None
-              ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """As :meth:`Workspace.firms` and :meth:`Workspace.activities` select them: what was known on ``as_of``."""
-    if as_of is None:
-        return firms, activities
-    founded = pd.to_datetime(firms["founded"])
-    dissolved = pd.to_datetime(firms["dissolved"])
-    alive = (founded.isna() | (founded <= as_of)) & (dissolved.isna() | (dissolved > as_of))
-    dated = pd.to_datetime(activities["date"])
-    return firms[alive].reset_index(drop=True), activities[dated.notna() & (dated <= as_of)].reset_index(drop=True)
+def _texts(firms: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """The texts to group, as ``clusterwatch scan`` builds them: descriptions and event texts of the firms.
 
-
-def _texts(firms: pd.DataFrame, activities: pd.DataFrame) -> pd.DataFrame:
-    """The texts to group, as ``clusterwatch scan`` builds them: descriptions and activity texts of the firms.
-
-    Firms known only from their activities (SBIR abstracts carry no firm table) are added by id, so that their
+    Firms known only from their events (SBIR abstracts carry no firm table) are added by id, so that their
     texts count.
     """
     from clusterwatch.candidates.activities import firm_texts
 
     known = set(firms["firm_id"].astype(str)) if len(firms) else set()
-    extra = sorted(set(activities["firm_id"].dropna().astype(str)) - known) if len(activities) else []
+    extra = sorted(set(events["firm_id"].dropna().astype(str)) - known) if len(events) else []
     if extra:
         firms = pd.concat([firms, pd.DataFrame({"firm_id": pd.array(extra, dtype="string")})], ignore_index=True)
     if firms.empty:
         return pd.DataFrame(columns=["firm_id", "text", "date", "code"])
-    return firm_texts(firms, activities, min_chars=MIN_CHARS)
+    return firm_texts(firms, events, min_chars=MIN_CHARS)
 
 
 @app.command()
@@ -193,6 +181,7 @@ def activities(
     from clusterwatch.candidates.activities import stop_word_preset, stop_words_of
     from clusterwatch.io.embed_cache import DEFAULT_MODEL, auto_encoder
     from clusterwatch.report.activities import write_activities
+    from clusterwatch.snapshot import known_on
     from clusterwatch.stats import resolve_seed
 
     systems = _words(code_systems, "--code-systems")
@@ -214,7 +203,9 @@ def activities(
         ws = None
         if sources:
             firms, acts, read = _read_sources(list(sources), formats, parse_columns(column or []))
-            firms, acts = _known_on(firms, acts, cutoff)
+            # what was known on the cutoff, as the workspace's firms() and events() select it
+            firms = known_on(firms, cutoff).reset_index(drop=True)
+            acts = known_on(acts, cutoff, kind="events").reset_index(drop=True)
             source_formats = formats or ["generic"]
             data = "; ".join(read)
         else:
@@ -226,14 +217,14 @@ def activities(
             # writable unless TF-IDF only: the workspace keeps the embeddings for the next run
             ws = Workspace(ws_path, read_only=method == "tfidf-svd-kmeans")
             firms = ws.firms(as_of=cutoff)
-            acts = ws.activities(as_of=cutoff)
+            acts = ws.events(as_of=cutoff)
             listed = ws.sources()
             source_formats = listed["format"].astype(str).tolist() if len(listed) else []
             data = f"workspace {ws_path}" + (f": {', '.join(listed['dataset'].astype(str))}" if len(listed) else "")
         try:
             texts = _texts(firms, acts)
             if texts.empty:
-                raise InputError("no texts to group: the sources have no descriptions or activity texts of "
+                raise InputError("no texts to group: the sources have no descriptions or event texts of "
                                  f"{MIN_CHARS} characters or more" + (f" known on {as_of}" if as_of else ""))
             chosen = stop_word_preset(source_formats) if preset == "auto" else preset
             use_sbir, use_no, use_dsbs = chosen == "sbir", chosen == "no", chosen == "dsbs"

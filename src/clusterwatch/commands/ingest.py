@@ -95,10 +95,10 @@ def ingest_sources(sources: Sequence[Path], workspace: Path, options: SourceOpti
 def print_ingest_report(result: IngestResult, workspace: Path, rejected_path: Path) -> None:
     """What was read, accepted and rejected per source, how rows were located, and each source's notes."""
     print_table(f"Ingested into {workspace}",
-                ("dataset", "format", "read", "accepted", "rejected", "firms", "activities", "relations"),
-                ((s.dataset, s.format, s.rows_read, s.accepted, s.rejected, s.firms, s.activities, s.relations)
+                ("dataset", "format", "read", "accepted", "rejected", "firms", "events", "relations"),
+                ((s.dataset, s.format, s.rows_read, s.accepted, s.rejected, s.firms, s.events, s.relations)
                  for s in result.report.sources),
-                right=("read", "accepted", "rejected", "firms", "activities", "relations"))
+                right=("read", "accepted", "rejected", "firms", "events", "relations"))
     for s in result.report.sources:
         if s.rejected_by_reason:
             reasons = "; ".join(f"{k}: {fmt(v)}" for k, v in list(s.rejected_by_reason.items())[:6])

@@ -240,16 +240,16 @@ def scan(
         with Workspace(workspace, read_only=True) as ws:
             chosen, line = _choose_datasets(ws, list(dataset) if dataset else None, ingested)
             firms = ws.firms(as_of=as_of, datasets=chosen)
-            activities = ws.activities(as_of=as_of)
+            events = ws.events(as_of=as_of)
             relations = ws.relations(as_of=as_of)
             data_sources = ws.sources()
             rejected = ws.rejected()
         if firms.empty:
             raise InputError(f"no firms in {workspace}" + (f" as of {as_of}" if as_of else "")
                              + (f" in {', '.join(chosen)}" if chosen else ""))
-        # the datasets the scan reads: those of its firms and those whose activities belong to them
+        # the datasets the scan reads: those of its firms and those whose events belong to them
         ids = set(firms["firm_id"].astype(str))
-        linked = activities.loc[activities["firm_id"].astype(str).isin(ids), "dataset"].astype(str)
+        linked = events.loc[events["firm_id"].astype(str).isin(ids), "dataset"].astype(str)
         used = sorted(set(firms["dataset"].astype(str)) | set(linked))
         formats = data_sources.loc[data_sources["dataset"].astype(str).isin(used), "format"].astype(str).tolist()
         config = config.replace(datasets=chosen, stop_words=resolve_stop_words(config.stop_words, formats))
@@ -261,7 +261,7 @@ def scan(
         def on_step(message: str, done: int, total: int) -> None:
             progress.update(task, description=message, completed=1 + done * 4 // max(total, 1))
 
-        found = find_candidates(firms, activities, as_of=as_of, config=config, relations=relations,
+        found = find_candidates(firms, events, as_of=as_of, config=config, relations=relations,
                                 text_cache=str(workspace), rng=run_seed.entropy, progress=on_step,
                                 scheduler=scheduler)
         progress.update(task, description=f"writing {out}", completed=5)

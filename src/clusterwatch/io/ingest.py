@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,9 +29,9 @@ from clusterwatch.io.validate import (
     parse_numbers,
     validate_firms,
 )
-from clusterwatch.schema import ACTIVITY_COLUMNS, RELATION_COLUMNS, Column
+from clusterwatch.schema import EVENT_COLUMNS, RELATION_COLUMNS, Column
 
-ROWS_ARE = ("firms", "observations", "relations", "activities")
+ROWS_ARE = ("firms", "observations", "relations", "events")
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class SourceReport:
     accepted: int
     rejected: int
     firms: int
-    activities: int
+    events: int
     relations: int
     rejected_by_reason: dict[str, int]
     located_by: dict[str, int]
@@ -61,7 +62,7 @@ class IngestReport:
     def to_frame(self) -> pd.DataFrame:
         """One row per source with its counts."""
         cols = ["dataset", "path", "format", "rows_are", "rows_read", "accepted", "rejected", "firms",
-                "activities", "relations"]
+                "events", "relations"]
         return pd.DataFrame([{c: getattr(s, c) for c in cols} for s in self.sources], columns=cols)
 
     @property
@@ -79,16 +80,22 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class IngestResult:
-    """Firms, activities and relations in canonical form, the rejected records, and the report.
+    """Firms, dated events and relations in canonical form, the rejected records, and the report.
 
     Every table has a ``dataset`` column naming the source it came from.
     """
 
     firms: pd.DataFrame
-    activities: pd.DataFrame
+    events: pd.DataFrame
     relations: pd.DataFrame
     rejected: pd.DataFrame
     report: IngestReport
+
+    @property
+    def activities(self) -> pd.DataFrame:
+        """Deprecated name of :attr:`events` (the dated-evidence table)."""
+        warnings.warn("IngestResult.activities is now IngestResult.events", DeprecationWarning, stacklevel=2)
+        return self.events
 
 
 _DTYPES = {"str": STR, "float": "float64", "date": "datetime64[s]", "bool": "boolean", "int": "Int64"}
@@ -145,7 +152,7 @@ def _reason_category(reason: str) -> str:
 def _validate_links(
     frame: pd.DataFrame, required: Sequence[str], source: str, date_format: str | None
 ) -> tuple[np.ndarray, pd.DataFrame]:
-    """Checks for relation/activity-only rows: required ids present, dates and amounts parse."""
+    """Checks for relation/event-only rows: required ids present, dates and amounts parse."""
     n = len(frame)
     reason = np.full(n, None, dtype=object)
     column = np.full(n, None, dtype=object)
@@ -186,7 +193,7 @@ def _validate_links(
 
 
 def _link_rejects(table: pd.DataFrame, rows: pd.DataFrame, path: str, date_format: str | None) -> pd.DataFrame:
-    """Rejected records for rows whose activity/relation has an unparseable date, amount or weight.
+    """Rejected records for rows whose event/relation has an unparseable date, amount or weight.
 
     Only records still among ``rows`` count: an adapter may already have rejected a record itself.
     """
@@ -223,19 +230,24 @@ def _reading_warnings(rows_read: int, by_reason: Mapping[str, int], encoding: st
 
 def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options: ReadOptions) -> IngestResult:
     """Validate one adapter :class:`Extract` and build the canonical tables and its report."""
-    if extract.rows_are not in ROWS_ARE:
-        raise ClusterwatchError(f"adapter {format_name} returned rows_are={extract.rows_are!r}")
+    rows_are = extract.rows_are
+    if rows_are == "activities":  # the old name of "events"
+        warnings.warn(f'adapter {format_name}: rows_are="activities" is now rows_are="events"', DeprecationWarning,
+                      stacklevel=2)
+        rows_are = "events"
+    if rows_are not in ROWS_ARE:
+        raise ClusterwatchError(f"adapter {format_name} returned rows_are={rows_are!r}")
     path = extract.path
     parse_rejects = extract.rejected
-    activities = extract.activities
+    events = extract.events
     relations = extract.relations
     located_by: dict[str, int] = {}
     notes = list(extract.notes)
-    if extract.rows_are in ("firms", "observations"):
-        # a row whose activity or relation carries an unparseable date or amount is rejected as a whole
+    if rows_are in ("firms", "observations"):
+        # a row whose event or relation carries an unparseable date or amount is rejected as a whole
         link_rejects = [
             _link_rejects(table, extract.rows, path, extract.date_formats.get("date"))
-            for table in (activities, relations)
+            for table in (events, relations)
             if table is not None and len(table) and RECORD in table.columns
         ]
         link_rejected = pd.concat(link_rejects, ignore_index=True).drop_duplicates("record") if link_rejects else None
@@ -253,7 +265,7 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
             geocode=options.geocode,
             date_formats=extract.date_formats,
             crs=extract.crs,
-            unique_ids=extract.rows_are == "firms",
+            unique_ids=rows_are == "firms",
         )
         rows = validated.rows
         row_rejects = validated.rejected
@@ -262,14 +274,14 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
         accepted_records = rows[RECORD].to_numpy()
         located_by = {str(k): int(v) for k, v in rows["geo_precision"].value_counts(dropna=False).items()}
         firms = rows.drop(columns=[RECORD, LINE])
-        if extract.rows_are == "observations":
+        if rows_are == "observations":
             firms = _merge_observations(firms)
         firms = coerce_firms(firms)
     else:
-        table = relations if extract.rows_are == "relations" else activities
+        table = relations if rows_are == "relations" else events
         if table is None:
-            raise ClusterwatchError(f"adapter {format_name} has rows_are={extract.rows_are} but no such table")
-        required = ["source"] if extract.rows_are == "relations" else ["firm_id"]
+            raise ClusterwatchError(f"adapter {format_name} has rows_are={rows_are} but no such table")
+        required = ["source"] if rows_are == "relations" else ["firm_id"]
         ok, row_rejects = _validate_links(table, required, path, extract.date_formats.get("date"))
         accepted_records = table[RECORD].to_numpy()[ok]
         firms = coerce_firms(pd.DataFrame())
@@ -280,7 +292,7 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
         sel = frame[np.isin(frame[RECORD].to_numpy(), accepted_records)] if RECORD in frame.columns else frame
         return _typed(sel.reset_index(drop=True), columns, extract.date_formats.get("date"))
 
-    acts = kept(activities, ACTIVITY_COLUMNS)
+    dated = kept(events, EVENT_COLUMNS)
     rels = kept(relations, RELATION_COLUMNS)
     rejected = pd.concat([parse_rejects, row_rejects], ignore_index=True) if len(row_rejects) else parse_rejects
     n_rejected = len(rejected)
@@ -299,20 +311,20 @@ def ingest_extract(extract: Extract, *, dataset: str, format_name: str, options:
         dataset=dataset,
         path=path,
         format=format_name,
-        rows_are=extract.rows_are,
+        rows_are=rows_are,
         rows_read=extract.rows_read,
         accepted=n_accepted,
         rejected=n_rejected,
         firms=len(firms),
-        activities=len(acts),
+        events=len(dated),
         relations=len(rels),
         rejected_by_reason=dict(sorted(by_reason.items(), key=lambda kv: -kv[1])),
         located_by=located_by,
         notes=tuple(notes),
     )
-    for frame in (firms, acts, rels, rejected):
+    for frame in (firms, dated, rels, rejected):
         frame.insert(0, "dataset", pd.Series(dataset, dtype=STR, index=frame.index))
-    return IngestResult(firms=firms, activities=acts, relations=rels, rejected=rejected,
+    return IngestResult(firms=firms, events=dated, relations=rels, rejected=rejected,
                         report=IngestReport((report,)))
 
 
@@ -372,7 +384,7 @@ def read_firms(
     Returns
     -------
     IngestResult
-        ``firms``, ``activities``, ``relations``, ``rejected`` and ``report``; report counts add up per source.
+        ``firms``, ``events``, ``relations``, ``rejected`` and ``report``; report counts add up per source.
 
     Raises
     ------
@@ -434,7 +446,7 @@ def combine(results: Sequence[IngestResult]) -> IngestResult:
 
     return IngestResult(
         firms=cat([r.firms for r in results]),
-        activities=cat([r.activities for r in results]),
+        events=cat([r.events for r in results]),
         relations=cat([r.relations for r in results]),
         rejected=cat([r.rejected for r in results]),
         report=IngestReport(tuple(s for r in results for s in r.report.sources)),

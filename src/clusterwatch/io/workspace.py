@@ -1,7 +1,10 @@
-"""The DuckDB workspace: firms, activities, relations, sources and rejected rows in one file.
+"""The DuckDB workspace: firms, their codes, dated events, relations, sources and rejected rows in one file.
 
 Writes are transactional: a source is replaced (deleted and inserted) inside one transaction, so re-ingesting a
 source never duplicates it and a failure leaves the workspace as it was. Every SQL statement is parameterised.
+
+A workspace written by an older clusterwatch is migrated when it is opened for writing (:data:`SCHEMA_VERSION`);
+opened read-only, it is read through views of the new names and left as it is.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import json
 import os
 import signal
 import threading
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -20,15 +24,18 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pandas as pd
 
+from clusterwatch.codes.formats import firm_code_table
 from clusterwatch.errors import WorkspaceError
 from clusterwatch.io.ingest import IngestResult
-from clusterwatch.schema import ACTIVITY_COLUMNS, FIRM_COLUMNS, RELATION_COLUMNS, Column
+from clusterwatch.schema import EVENT_COLUMNS, FIRM_CODE_COLUMNS, FIRM_COLUMNS, RELATION_COLUMNS, Column
 
 if TYPE_CHECKING:
     from clusterwatch.io.embed_cache import EmbeddingCache
 
 DEFAULT_WORKSPACE = "clusterwatch.duckdb"
-SCHEMA_VERSION = 1
+#: 1: the first layout; 2: the dated-evidence table ``activities`` renamed ``events`` (and the ``sources`` count
+#: column with it), and the normalised ``firm_codes`` table added.
+SCHEMA_VERSION = 2
 
 _SQL_TYPES = {"str": "VARCHAR", "float": "DOUBLE", "date": "DATE", "bool": "BOOLEAN", "int": "BIGINT"}
 
@@ -40,11 +47,12 @@ def _table_sql(name: str, columns: tuple[Column, ...], extra: str = "") -> str:
 
 _DDL = [
     _table_sql("firms", FIRM_COLUMNS, ", PRIMARY KEY (dataset, firm_id)"),
-    _table_sql("activities", ACTIVITY_COLUMNS),
+    _table_sql("firm_codes", FIRM_CODE_COLUMNS),
+    _table_sql("events", EVENT_COLUMNS),
     _table_sql("relations", RELATION_COLUMNS),
     """CREATE TABLE IF NOT EXISTS sources (
         dataset VARCHAR PRIMARY KEY, path VARCHAR, format VARCHAR, rows_are VARCHAR, ingested_at TIMESTAMP,
-        rows_read BIGINT, accepted BIGINT, rejected BIGINT, firms BIGINT, activities BIGINT, relations BIGINT,
+        rows_read BIGINT, accepted BIGINT, rejected BIGINT, firms BIGINT, events BIGINT, relations BIGINT,
         rejected_by_reason VARCHAR, located_by VARCHAR, notes VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS rejected (
         dataset VARCHAR, source VARCHAR, line BIGINT, record BIGINT, "column" VARCHAR, reason VARCHAR, raw VARCHAR)""",
@@ -116,22 +124,67 @@ class Workspace:
     def __init__(self, path: str | os.PathLike[str] = DEFAULT_WORKSPACE, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        self._old_sources = False
         if read_only and not self.path.exists():
             raise WorkspaceError(f"workspace {self.path} does not exist; create it with `clusterwatch ingest`")
         try:
             self._con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
             raise WorkspaceError(f"cannot open workspace {self.path}: {str(exc).splitlines()[0]}") from exc
+        tables = self._tables()
         if not read_only:
+            if "firms" in tables and "events" not in tables:
+                self._migrate(tables)
             for ddl in _DDL:
                 self._con.execute(ddl)
             self._con.execute(
                 "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
             )
         else:
-            tables = {r[0] for r in self._con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
             if "firms" not in tables:
                 raise WorkspaceError(f"{self.path} is not a clusterwatch workspace (no firms table)")
+            if "events" not in tables:
+                self._read_old_layout(tables)
+
+    def _tables(self) -> set[str]:
+        return {r[0] for r in self._con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+
+    def _migrate(self, tables: set[str]) -> None:
+        """Bring a schema-1 workspace to :data:`SCHEMA_VERSION`, in one transaction: the ``activities`` table and
+        the ``sources`` count column become ``events``, and ``firm_codes`` is built from the stored firms."""
+        con = self._con
+        con.execute("BEGIN TRANSACTION")
+        try:
+            if "activities" in tables:
+                con.execute("ALTER TABLE activities RENAME TO events")
+            if "sources" in tables:
+                columns = {r[0] for r in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = 'sources'").fetchall()}
+                if "activities" in columns:
+                    con.execute("ALTER TABLE sources RENAME COLUMN activities TO events")
+                con.execute("UPDATE sources SET rows_are = 'events' WHERE rows_are = 'activities'")
+            con.execute(_table_sql("firm_codes", FIRM_CODE_COLUMNS))
+            con.execute("DELETE FROM firm_codes")
+            self._insert("firm_codes", firm_code_table(self._con.execute(
+                "SELECT dataset, firm_id, code, codes, code_system FROM firms ORDER BY dataset, firm_id").df()),
+                FIRM_CODE_COLUMNS)
+            con.execute("COMMIT")
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _read_old_layout(self, tables: set[str]) -> None:
+        """Read a schema-1 workspace opened read-only through temporary views of the new names (the file is not
+        changed; opening it for writing migrates it)."""
+        con = self._con
+        if "activities" in tables:
+            con.execute("CREATE TEMP VIEW events AS SELECT * FROM main.activities")
+        else:
+            con.execute("CREATE TEMP TABLE events AS SELECT * FROM (SELECT NULL::VARCHAR AS dataset) WHERE false")
+        con.register("firm_codes", firm_code_table(con.execute(
+            "SELECT dataset, firm_id, code, codes, code_system FROM firms ORDER BY dataset, firm_id").df()))
+        self._old_sources = True
 
     # -- context manager
     def __enter__(self) -> Workspace:
@@ -178,10 +231,11 @@ class Workspace:
         con.execute("BEGIN TRANSACTION")
         try:
             interrupted.watch()
-            for table in ("firms", "activities", "relations", "sources", "rejected"):
+            for table in ("firms", "firm_codes", "events", "relations", "sources", "rejected"):
                 con.execute(f"DELETE FROM {table} WHERE dataset IN (SELECT unnest(?::VARCHAR[]))", [datasets])
             self._insert("firms", result.firms, FIRM_COLUMNS)
-            self._insert("activities", result.activities, ACTIVITY_COLUMNS)
+            self._insert("firm_codes", firm_code_table(result.firms), FIRM_CODE_COLUMNS)
+            self._insert("events", result.events, EVENT_COLUMNS)
             self._insert("relations", result.relations, RELATION_COLUMNS)
             rej = result.rejected.astype({"line": "Int64", "record": "Int64"})
             self._insert("rejected", rej, (), ("source", "line", "record", "column", "reason", "raw"))
@@ -190,7 +244,7 @@ class Workspace:
                 con.execute(
                     "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [s.dataset, s.path, s.format, s.rows_are, now, s.rows_read, s.accepted, s.rejected, s.firms,
-                     s.activities, s.relations, json.dumps(s.rejected_by_reason), json.dumps(s.located_by),
+                     s.events, s.relations, json.dumps(s.rejected_by_reason), json.dumps(s.located_by),
                      json.dumps(list(s.notes))],
                 )
             interrupted.check()
@@ -263,11 +317,34 @@ class Workspace:
             params.append(list(datasets))
         return self._con.execute(sql + " ORDER BY dataset, firm_id", params).df()
 
-    def activities(self, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
-        """Dated activities (awards, projects ...); with ``as_of`` only those dated on or before it."""
+    def events(self, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
+        """Dated evidence events (awards, patents, projects, funding rounds ...); with ``as_of`` only those dated on
+        or before it."""
         if as_of is None:
-            return self._con.execute("SELECT * FROM activities").df()
-        return self._con.execute("SELECT * FROM activities WHERE date <= ?", [pd.Timestamp(as_of).date()]).df()
+            return self._con.execute("SELECT * FROM events").df()
+        return self._con.execute("SELECT * FROM events WHERE date <= ?", [pd.Timestamp(as_of).date()]).df()
+
+    def activities(self, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
+        """Deprecated name of :meth:`events`."""
+        warnings.warn("Workspace.activities() is now Workspace.events()", DeprecationWarning, stacklevel=2)
+        return self.events(as_of=as_of)
+
+    def firm_codes(self, *, as_of: dt.date | str | None = None, datasets: Sequence[str] | None = None
+                   ) -> pd.DataFrame:
+        """Every official code of the firms :meth:`firms` returns for the same ``as_of`` and ``datasets``, one row
+        per firm and code (``dataset, firm_id, code, code_system, rank``; rank 0 is the primary code, then the
+        order of ``codes``), ordered as :meth:`firms` orders the firms, then by rank."""
+        sql = ('SELECT c.dataset, c.firm_id, c.code, c.code_system, c."rank" FROM firm_codes c '
+               "JOIN firms f ON f.dataset = c.dataset AND f.firm_id = c.firm_id WHERE 1=1")
+        params: list[Any] = []
+        if as_of is not None:
+            day = pd.Timestamp(as_of).date()
+            sql += " AND (f.founded IS NULL OR f.founded <= ?) AND (f.dissolved IS NULL OR f.dissolved > ?)"
+            params += [day, day]
+        if datasets:
+            sql += " AND c.dataset IN (SELECT unnest(?::VARCHAR[]))"
+            params.append(list(datasets))
+        return self._con.execute(sql + ' ORDER BY c.dataset, c.firm_id, c."rank"', params).df()
 
     def relations(self, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
         """Relations; with ``as_of`` only those dated on or before it (undated ones are kept)."""
@@ -279,7 +356,8 @@ class Workspace:
 
     def sources(self) -> pd.DataFrame:
         """One row per stored dataset with its ingest counts."""
-        return self._con.execute("SELECT * FROM sources ORDER BY dataset").df()
+        frame = self._con.execute("SELECT * FROM sources ORDER BY dataset").df()
+        return frame.rename(columns={"activities": "events"}) if self._old_sources else frame
 
     def rejected(self) -> pd.DataFrame:
         """Every rejected row of every stored dataset."""
@@ -297,7 +375,7 @@ class Workspace:
         counts = con.execute(
             """SELECT s.dataset,
                       (SELECT count(*) FROM firms f WHERE f.dataset = s.dataset) AS firms,
-                      (SELECT count(*) FROM activities a WHERE a.dataset = s.dataset) AS activities,
+                      (SELECT count(*) FROM events e WHERE e.dataset = s.dataset) AS events,
                       (SELECT count(*) FROM relations r WHERE r.dataset = s.dataset) AS relations,
                       (SELECT count(*) FROM rejected x WHERE x.dataset = s.dataset) AS rejected
                FROM sources s ORDER BY s.dataset"""
@@ -317,7 +395,7 @@ class Workspace:
             share[[c.name for c in FIRM_COLUMNS]].div(share["n"], axis=0).T if len(share) else pd.DataFrame()
         )
         out["founded_range"] = con.execute("SELECT min(founded), max(founded) FROM firms").fetchone()
-        out["activity_range"] = con.execute("SELECT min(date), max(date) FROM activities").fetchone()
+        out["event_range"] = con.execute("SELECT min(date), max(date) FROM events").fetchone()
         out["bbox"] = con.execute("SELECT min(lat), min(lon), max(lat), max(lon) FROM firms").fetchone()
         return out
 

@@ -242,7 +242,7 @@ def test_bad_parameters_are_refused() -> None:
 
 
 def test_demo_sbir_slice_gives_sensible_activities() -> None:
-    texts = clusterwatch.read_firms(clusterwatch.demo_path(), format="sbir-awards").activities
+    texts = clusterwatch.read_firms(clusterwatch.demo_path(), format="sbir-awards").events
     result = discover_activities(texts, rng=0)
     table = result.activities
     assert 5 <= len(table) <= default_n_activities(texts["firm_id"].nunique())
@@ -259,7 +259,7 @@ def test_demo_sbir_slice_gives_sensible_activities() -> None:
 
 def test_sample_of_all_sbir_abstracts(shared_data) -> None:  # type: ignore[no-untyped-def]
     path = shared_data / "sbir" / "awards.csv.gz"
-    texts = clusterwatch.read_firms(path, format="sbir-abstracts").activities
+    texts = clusterwatch.read_firms(path, format="sbir-abstracts").events
     sample = texts[texts["firm_id"].isin(texts["firm_id"].drop_duplicates().sample(800, random_state=5))]
     result = discover_activities(sample, n_activities=10, rng=2, as_of="2010-12-31")
     assert len(result.activities) >= 6

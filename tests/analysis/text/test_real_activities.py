@@ -68,7 +68,7 @@ def test_some_norwegian_activity_is_one_nace_division(norway) -> None:  # type: 
 
 @pytest.fixture(scope="module")
 def sbir(shared_data: Path) -> pd.DataFrame:
-    texts = clusterwatch.read_firms(shared_data / "sbir" / "awards.csv.gz", format="sbir-abstracts").activities
+    texts = clusterwatch.read_firms(shared_data / "sbir" / "awards.csv.gz", format="sbir-abstracts").events
     texts = texts[texts["text"].notna() & texts["date"].between("2002-01-01", "2009-12-31")]
     firms = texts["firm_id"].drop_duplicates().sample(200, random_state=8)
     return texts[texts["firm_id"].isin(set(firms))].head(300).reset_index(drop=True)

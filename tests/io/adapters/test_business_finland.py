@@ -33,18 +33,18 @@ def test_file_is_utf8_without_bom(shared_data: Path) -> None:
 
 def test_counts_add_up(funding: IngestResult) -> None:
     report = funding.report.sources[0]
-    assert report.rows_are == "activities"
+    assert report.rows_are == "events"
     assert report.rows_read == 57732
     assert report.accepted + report.rejected == report.rows_read
     # foreign organisations are listed with "-" for a business id
     assert report.rejected_by_reason == {"missing business id": 64}
-    assert report.activities == report.accepted == 57668
+    assert report.events == report.accepted == 57668
     assert report.firms == 0 and len(funding.firms) == 0
-    assert funding.activities["firm_id"].nunique() == 35754
+    assert funding.events["firm_id"].nunique() == 35754
 
 
 def test_known_award(funding: IngestResult) -> None:
-    act = funding.activities
+    act = funding.events
     row = act[(act["firm_id"] == "2996949-9")].iloc[0]
     assert row["title"] == "! Aalto Avustajat Oy"
     assert row["date"] == pd.Timestamp("2020-01-01")
@@ -54,7 +54,7 @@ def test_known_award(funding: IngestResult) -> None:
 
 
 def test_negative_totals_are_kept(funding: IngestResult) -> None:
-    act = funding.activities
+    act = funding.events
     adfore = act[(act["firm_id"] == "2282244-3") & (act["date"] == pd.Timestamp("2014-01-01"))]
     assert adfore["amount"].tolist() == [pytest.approx(-19692)]
     assert (act["amount"] < 0).sum() > 0
@@ -89,7 +89,7 @@ def test_hand_made_file_checks_ids_parts_and_amounts(tmp_path: Path) -> None:
     assert reasons[5].startswith("malformed business id")
     assert reasons[6] == "unparseable number in amount"
     assert reasons[7] == "unparseable date in date"
-    act = result.activities
+    act = result.events
     assert act["firm_id"].tolist() == ["0112038-9", "0112038-9"]  # the six-digit id gets its leading zero
     assert act["amount"].iloc[0] == pytest.approx(1189200)
     assert act["text"].iloc[0] == "grant 1139200 EUR; loan 50000 EUR"
@@ -101,8 +101,8 @@ def test_other_encoding_is_read_when_told(tmp_path: Path) -> None:
     with pytest.raises(InputError):
         read_firms(path, format="business-finland", today=TODAY)  # read as UTF-8, the header is unusable
     result = read_firms(path, format="business-finland", encoding="cp1252", today=TODAY)
-    assert result.activities["title"].tolist() == ["Äänekosken Oy"]
-    assert result.activities["amount"].tolist() == [5.0]
+    assert result.events["title"].tolist() == ["Äänekosken Oy"]
+    assert result.events["amount"].tolist() == [5.0]
 
 
 def test_missing_required_column_names_it(tmp_path: Path) -> None:

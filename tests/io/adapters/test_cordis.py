@@ -47,7 +47,7 @@ def test_h2020_counts_add_up(h2020: IngestResult) -> None:
     assert report.accepted + report.rejected == report.rows_read
     assert report.rejected == 0  # every row has a geolocation
     assert report.firms == 3114  # distinct organisationIDs
-    assert report.activities == report.relations == 5149
+    assert report.events == report.relations == 5149
     assert h2020.relations["project"].nunique() == 602
     assert report.located_by == {"point": 5149}
 
@@ -79,7 +79,7 @@ def test_h2020_participation_becomes_relation_and_activity(h2020: IngestResult) 
     assert pd.isna(tie["target"])
     assert (tie["kind"], tie["role"]) == ("participation", "participant")
     assert tie["weight"] == pytest.approx(125113.75)
-    act = h2020.activities
+    act = h2020.events
     project = act[(act["firm_id"] == "955334474")].iloc[0]
     assert (project["kind"], project["title"]) == ("project", "MINDb4ACT")
     assert project["amount"] == pytest.approx(125113.75)
@@ -99,7 +99,7 @@ def test_json_counts_and_rejections(semiconductor: IngestResult) -> None:
     assert "cannot locate: FR postcode 38040 not in the table" in reasons
     dutch = semiconductor.firms[semiconductor.firms["country"] == "NL"]
     assert (dutch["postcode"].str.len() > 4).any()
-    assert report.activities == report.relations == report.accepted
+    assert report.events == report.relations == report.accepted
 
 
 def test_json_falls_back_to_postcode_and_restores_zeros(semiconductor: IngestResult) -> None:
@@ -114,7 +114,7 @@ def test_json_combined_activity_type_counts_by_first_part(semiconductor: IngestR
 
 
 def test_json_project_table_gives_titles_objectives_dates(semiconductor: IngestResult) -> None:
-    act = semiconductor.activities
+    act = semiconductor.events
     row = act[(act["firm_id"] == "996588380") & act["title"].str.startswith("3Ccar")].iloc[0]
     assert row["title"].startswith("3Ccar: Integrated Components for Complexity Control")
     assert row["text"].startswith("The 3Ccar project will provide highly integrated ECS Components")

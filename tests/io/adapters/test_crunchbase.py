@@ -47,9 +47,9 @@ def test_companies_counts_and_reasons(companies: clusterwatch.IngestResult) -> N
     assert "cannot locate: city 'REDWOOD SHORES, CA, USA' not in the US city table" in set(reasons)
     # one funding activity per accepted company that published a numeric total; 13 totals are
     # spreadsheet-mangled ("5/18/27", "####") and the report says so
-    assert report.activities == 15750
+    assert report.events == 15750
     assert any("13 funding totals are not numbers" in note for note in report.notes)
-    assert set(companies.activities["firm_id"]) <= set(companies.firms["firm_id"])
+    assert set(companies.events["firm_id"]) <= set(companies.firms["firm_id"])
 
 
 def test_companies_known_rows(companies: clusterwatch.IngestResult) -> None:
@@ -67,7 +67,7 @@ def test_companies_known_rows(companies: clusterwatch.IngestResult) -> None:
     assert firms.loc["/company/miasole", "name"] == "MiaSolé"
     assert firms.loc["/company/insideaxis-3", "name"] == "InsideAxis™"
     assert firms.loc["/company/agmi-systems", "name"] == "agámi Systems"
-    funding = companies.activities.set_index("firm_id").loc["/company/waywire"]
+    funding = companies.events.set_index("firm_id").loc["/company/waywire"]
     assert funding["kind"] == "funding" and funding["amount"] == 1750000.0
     assert funding["date"] == pd.Timestamp("2012-06-30")
 
@@ -97,7 +97,7 @@ def test_companies_outside_the_us_need_a_geocode_table(tmp_path: Path, today: dt
     assert reasons[3].startswith("cannot locate: no city table outside the US for 'LONDON, GBR'")
     assert reasons[4] == "cannot locate: city 'NOWHEREVILLE, CA, USA' not in the US city table"
     assert reasons[5].startswith("founding date in the future")  # state CA taken from the region SF Bay
-    assert result.activities["amount"].tolist() == [100.0]
+    assert result.events["amount"].tolist() == [100.0]
 
     table = tmp_path / "cities.csv"
     table.write_text("key,lat,lon\n\"LONDON, GBR\",51.5072,-0.1276\n", encoding="utf-8")
@@ -116,13 +116,13 @@ def test_companies_missing_column(tmp_path: Path, today: dt.date) -> None:
 def test_rounds(shared_data: Path) -> None:
     result = clusterwatch.read_firms(shared_data / ROUNDS, format="crunchbase-rounds", today=dt.date(2026, 11, 27))
     report = result.report.sources[0]
-    assert report.rows_read == 31679 == report.accepted == report.activities
+    assert report.rows_read == 31679 == report.accepted == report.events
     assert report.firms == 0 and report.rejected == 0
-    first = result.activities.iloc[0]
+    first = result.events.iloc[0]
     assert first["firm_id"] == "/company/waywire" and first["title"] == "series-a"
     assert first["kind"] == "funding round" and first["amount"] == 1750000.0
     assert first["date"] == pd.Timestamp("2012-06-30")
-    assert result.activities["amount"].isna().sum() == 31679 - 29100  # rounds without a published amount
+    assert result.events["amount"].isna().sum() == 31679 - 29100  # rounds without a published amount
 
 
 def test_acquisitions(shared_data: Path) -> None:

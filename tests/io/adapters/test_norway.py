@@ -131,7 +131,7 @@ def test_rcn_counts_add_up(rcn: IngestResult) -> None:
     assert report.accepted + report.rejected == report.rows_read
     assert report.rejected_by_reason == {"cannot locate": 4, "missing firm_id": 3}
     assert (rcn.rejected["reason"] == "cannot locate: no municipality given").sum() == 4
-    assert report.activities == report.relations == report.accepted
+    assert report.events == report.relations == report.accepted
     assert report.firms == rcn.firms["firm_id"].nunique() == 689
     assert report.located_by == {"municipality": report.accepted}
 
@@ -156,7 +156,7 @@ def test_rcn_participations_become_relations_and_activities(rcn: IngestResult) -
     assert (tie["kind"], tie["role"]) == ("participation", "coordinator")
     assert tie["weight"] == pytest.approx(3518202.75)
     assert tie["date"] == pd.Timestamp("2020-06-01")
-    act = rcn.activities
+    act = rcn.events
     project = act[(act["firm_id"] == "919303808") & act["title"].str.startswith("Change2Twin")].iloc[0]
     assert project["title"].startswith("Change2Twin: Create and Harvest Offerings")
     assert project["text"] == "I4MS (phase 4) - uptake of digital game changers"

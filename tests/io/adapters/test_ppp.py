@@ -79,7 +79,7 @@ def test_georgia_counts_add_up(georgia: clusterwatch.IngestResult) -> None:
     report = georgia.report.sources[0]
     assert report.rows_read == 79_760 == report.accepted + report.rejected
     assert report.rejected_by_reason == {"cannot locate": 4}
-    assert report.firms == report.activities == 79_756
+    assert report.firms == report.events == 79_756
     assert set(georgia.rejected["record"].astype(int)) == {64_624, 64_745, 65_790, 66_002}
     assert set(georgia.rejected["reason"]) == {"cannot locate: no coordinates and no postcode to geocode"}
 
@@ -93,7 +93,7 @@ def test_georgia_known_loan(georgia: clusterwatch.IngestResult) -> None:
     assert first["lat"] == pytest.approx(33.4601, abs=COORD_TOL)
     assert first["lon"] == pytest.approx(-81.973, abs=COORD_TOL)
     assert bool(first["sme"]) and first["kind"] == "firm" and pd.isna(first["founded"])
-    loan = georgia.activities.iloc[0]
+    loan = georgia.events.iloc[0]
     assert (loan["firm_id"], loan["kind"], loan["date"], loan["amount"]) == (
         "PPP-GA-1", "loan", pd.Timestamp("2020-04-08"), 5_360_619.0)
 
@@ -103,7 +103,7 @@ def test_georgia_codes_kinds_and_dates(georgia: clusterwatch.IngestResult) -> No
     assert firms["code"].isna().sum() == 1_889  # 1,017 × 999990 and 872 × 0 in the file
     assert (firms["kind"] == "other").sum() == 2_743  # NonProfit = Y
     assert firms["founded"].isna().all()
-    dates = georgia.activities["date"]
+    dates = georgia.events["date"]
     assert (dates.min(), dates.max()) == (pd.Timestamp("2020-04-03"), pd.Timestamp("2020-08-08"))
 
 
@@ -113,7 +113,7 @@ def test_georgia_codes_kinds_and_dates(georgia: clusterwatch.IngestResult) -> No
 def test_montana_counts_add_up(montana: clusterwatch.IngestResult) -> None:
     report = montana.report.sources[0]
     assert report.rows_read == 23_102 == report.accepted + report.rejected
-    assert report.rejected == 0 and report.firms == report.activities == 23_102
+    assert report.rejected == 0 and report.firms == report.events == 23_102
 
 
 def test_montana_large_loan_has_name_and_range(montana: clusterwatch.IngestResult) -> None:
@@ -122,13 +122,13 @@ def test_montana_large_loan_has_name_and_range(montana: clusterwatch.IngestResul
     assert (first["firm_id"], first["name"], first["kind"], first["code"], first["employees"]) == (
         "PPP-MT-1", "COMMUNITY HOSPITAL OF ANACONDA", "other", "622110", 400.0)
     assert (first["postcode"], first["region"], first["city"]) == ("59711", "MT", "ANACONDA")
-    loan = montana.activities.iloc[0]
+    loan = montana.events.iloc[0]
     assert loan["title"] == "PPP loan, $5-10 million (amount undisclosed)"
     assert pd.isna(loan["amount"]) and loan["date"] == pd.Timestamp("2020-04-03")  # "4/3/20"
 
 
 def test_montana_small_loans_have_amount_but_no_name(montana: clusterwatch.IngestResult) -> None:
-    firms, loans = montana.firms, montana.activities
+    firms, loans = montana.firms, montana.events
     assert firms["name"].notna().sum() == firms["address"].notna().sum() == 2_196
     assert loans["amount"].notna().sum() == 20_906
     row = loans.set_index("firm_id").loc["PPP-MT-2201"]
@@ -152,7 +152,7 @@ def test_national_slice(national_slice: Path) -> None:
         30_001: "cannot locate: no coordinates and no postcode to geocode",
         30_002: "negative size in employees",
     }
-    assert report.activities == 0  # the national reader keeps no loan activities
+    assert report.events == 0  # the national reader keeps no loan activities
     first = result.firms.iloc[0]
     assert (first["firm_id"], first["code"], first["employees"], first["city"], first["region"]) == (
         "PPP-US-1", "561311", 17.0, "PELHAM", "AL")
@@ -223,5 +223,5 @@ def test_hand_made_georgia_rows(tmp_path: Path) -> None:
     }
     assert result.firms["firm_id"].tolist() == ["PPP-GA-1", "PPP-GA-5"]
     assert pd.isna(result.firms.iloc[1]["code"]) and result.firms.iloc[1]["employees"] == 0.0
-    assert result.activities["firm_id"].tolist() == ["PPP-GA-1", "PPP-GA-5"]
-    assert pd.isna(result.activities.iloc[1]["amount"])
+    assert result.events["firm_id"].tolist() == ["PPP-GA-1", "PPP-GA-5"]
+    assert pd.isna(result.events.iloc[1]["amount"])

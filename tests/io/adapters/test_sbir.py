@@ -91,8 +91,8 @@ def test_awards_counts_add_up(awards: clusterwatch.IngestResult) -> None:
     assert report.rejected_by_reason == {"cannot locate": 36, "missing firm_id": 1}
     assert report.located_by == {"zip": 31_263, "city": 1_671}
     assert report.firms == 8_944 == awards.firms["firm_id"].nunique()
-    assert report.activities == report.accepted  # one activity per accepted award
-    assert set(awards.activities["firm_id"]) <= set(awards.firms["firm_id"])
+    assert report.events == report.accepted  # one activity per accepted award
+    assert set(awards.events["firm_id"]) <= set(awards.firms["firm_id"])
 
 
 def test_awards_known_firm(awards: clusterwatch.IngestResult) -> None:
@@ -103,7 +103,7 @@ def test_awards_known_firm(awards: clusterwatch.IngestResult) -> None:
     assert abaris["lat"] == pytest.approx(39.5354, abs=COORD_TOL)
     assert abaris["lon"] == pytest.approx(-119.8374, abs=COORD_TOL)
     assert bool(abaris["sme"]) and abaris["kind"] == "firm" and abaris["geo_precision"] == "zip"
-    award = awards.activities[awards.activities["firm_id"] == "ABARIS"].iloc[0]
+    award = awards.events[awards.events["firm_id"] == "ABARIS"].iloc[0]
     assert award["kind"] == "award:SBIR Phase I:Department of Defense/Navy"
     assert award["title"] == "COMPOSITE MATERIAL DESIGNS FOR ASROC LAUNCHER MK112"
     assert pd.isna(award["text"])  # "Abstract         N/A"
@@ -120,16 +120,16 @@ def test_founded_is_first_award_year_and_place_is_first_award(awards: clusterwat
     assert foster["founded"] == pd.Timestamp("1983-01-01")
     assert foster["geo_precision"] == "city" and foster["city"] == "Waltham"
     assert foster["lat"] == pytest.approx(42.386, abs=0.02) and foster["lon"] == pytest.approx(-71.232, abs=0.02)
-    years = awards.activities.groupby("firm_id")["date"].min()
+    years = awards.events.groupby("firm_id")["date"].min()
     assert (awards.firms.set_index("firm_id")["founded"] == years.reindex(awards.firms["firm_id"]).to_numpy()).all()
 
 
 def test_bare_carriage_returns_are_read_as_spaces(awards: clusterwatch.IngestResult) -> None:
     notes = awards.report.sources[0].notes
     assert any(n.startswith("10 carriage returns inside unquoted abstracts") for n in notes)
-    text = awards.activities.loc[awards.activities["firm_id"] == "APPLIED ENGINEERING MANAGEMENT", "text"].iloc[0]
+    text = awards.events.loc[awards.events["firm_id"] == "APPLIED ENGINEERING MANAGEMENT", "text"].iloc[0]
     assert "\r" not in text and "Casual Carpooling" in text and text.endswith("program.")
-    tunnel = awards.activities.loc[awards.activities["firm_id"] == "DIGITAL FLOW TECHNOLOGIES", "text"].iloc[0]
+    tunnel = awards.events.loc[awards.events["firm_id"] == "DIGITAL FLOW TECHNOLOGIES", "text"].iloc[0]
     assert tunnel.startswith("Tunnel ventilation")  # "Abstract  Not Available Tunnel ..." keeps its text
 
 
@@ -161,7 +161,7 @@ def test_demo_reads_with_counts_adding_up(demo: clusterwatch.IngestResult) -> No
     assert set(demo.firms["region"]) == {"MA"}
     years = demo.firms["founded"].dt.year
     assert years.min() == 1983 and years.max() == 2002
-    assert demo.activities["text"].notna().sum() > 3_000
+    assert demo.events["text"].notna().sum() > 3_000
 
 
 def test_demo_is_a_byte_copy_of_source_records(shared_data: Path) -> None:
@@ -177,21 +177,21 @@ def test_demo_is_a_byte_copy_of_source_records(shared_data: Path) -> None:
 # ---------------------------------------------------------------- the awards-only file
 
 
-def test_abstracts_are_activities_that_join_the_firms(shared_data: Path,
+def test_abstracts_are_events_that_join_the_firms(shared_data: Path,
                                                        awards: clusterwatch.IngestResult) -> None:
     result = clusterwatch.read_firms(shared_data / "sbir" / "awards.csv.gz", format="sbir-abstracts",
                                      today=dt.date(2026, 11, 27))
     report = result.report.sources[0]
     assert report.rows_read == 84_902 == report.accepted + report.rejected
     assert report.rejected_by_reason == {"missing firm_id": 1}
-    assert report.firms == 0 and report.activities == 84_901
-    first = result.activities.iloc[0]
+    assert report.firms == 0 and report.events == 84_901
+    first = result.events.iloc[0]
     assert first["firm_id"] == "ABARIS" and first["date"] == pd.Timestamp("1991-01-01")
     assert first["kind"] == "award:SBIR Phase I:Air Force"
     assert first["title"] == "MATERIALS AND PROCESSES FOR ASEROSPACE RTM"
     assert str(first["text"]).startswith("THE U.S. AIR FORCE HAS AN INTEREST")
     # every firm of the address file has awards here under the same key
-    joined = awards.firms["firm_id"].isin(set(result.activities["firm_id"]))
+    joined = awards.firms["firm_id"].isin(set(result.events["firm_id"]))
     assert joined.mean() > 0.99
 
 
@@ -237,4 +237,4 @@ def test_hand_made_rows_rejected_with_reasons(tmp_path: Path, today: dt.date) ->
     assert reasons[5] in ("unparseable date in founded", "unparseable date in date")
     good = result.firms.set_index("firm_id").loc["GOOD"]
     assert good["founded"] == pd.Timestamp("1988-01-01")  # two spellings, one firm, earliest award
-    assert len(result.activities) == 2
+    assert len(result.events) == 2

@@ -1,6 +1,6 @@
 """Entries into an activity: which firms entered it, when and where.
 
-An *entry* is the event the time analysis counts. For an activity defined by official codes (a code at any level of
+An *entry* is what the time analysis counts. For an activity defined by official codes (a code at any level of
 its hierarchy, or a US benchmark cluster) it is the firm's founding; for a text-discovered activity it is the firm's
 first dated text in that activity, so that a firm turning to new work counts as entering it (spawning often comes
 from firms that change what they do).
@@ -198,8 +198,8 @@ def text_entries(firms: pd.DataFrame, texts: pd.DataFrame, *, activity: str = "t
         firms on ``dataset`` and ``firm_id`` when both tables hold a common dataset, else on ``firm_id`` alone (texts
         from a file of their own, such as ``sbir-abstracts`` joined to ``sbir-awards`` firms).
     texts
-        The dated texts (activities: awards, projects, descriptions ...) that belong to the activity, with
-        ``firm_id`` and ``date``: for example the activities a text analysis assigned to one activity group.
+        The dated texts (descriptions, and the texts of events: awards, projects ...) that belong to the activity, with
+        ``firm_id`` and ``date``: for example the texts a text analysis assigned to one activity group.
         Undated texts are ignored.
     activity
         The activity's label.

@@ -70,10 +70,11 @@ class Extract:
         Records the parser could not use.
     rows_are
         ``"firms"`` (each row is a firm), ``"observations"`` (rows are observations of firms, e.g. awards or
-        participations, merged per ``firm_id`` after validation), ``"relations"`` or ``"activities"`` (the rows are
-        ties or dated evidence only, and create no firms).
-    activities, relations
-        Canonical activity / relation columns plus ``_record`` (the row they came from): they are kept when that
+        participations, merged per ``firm_id`` after validation), ``"relations"`` or ``"events"`` (the rows are
+        ties or dated evidence events only, and create no firms; ``"activities"``, the old name of ``"events"``,
+        is still read, with a ``DeprecationWarning``).
+    events, relations
+        Canonical event / relation columns plus ``_record`` (the row they came from): they are kept when that
         row is accepted.
     date_formats
         ``strptime`` format per date column where the file's dates are not ISO.
@@ -88,7 +89,7 @@ class Extract:
     rows_read: int
     rejected: pd.DataFrame = field(default_factory=empty_rejected)
     rows_are: str = "firms"
-    activities: pd.DataFrame | None = None
+    events: pd.DataFrame | None = None
     relations: pd.DataFrame | None = None
     date_formats: dict[str, str] = field(default_factory=dict)
     crs: str | None = None

@@ -3,7 +3,7 @@
 Publisher: Business Finland (the Finnish innovation funding agency), open data "Myönnetyt rahoitukset"; the copy
 used in tests is mirrored by simoalanne/SolitaProject. Licence: CC BY 4.0 (Business Finland open data). The file is
 UTF-8 without a byte-order mark; amounts are written with no-break spaces between thousands (``"1 139 200"``).
-It holds no location and no industry code, so its rows are dated evidence about firms (activities), joined to firms
+It holds no location and no industry code, so its rows are dated evidence about firms (events), joined to firms
 from other sources by the business id (Y-tunnus).
 """
 
@@ -19,7 +19,7 @@ ORGANISATION = "Organisaatio"
 BUSINESS_ID = "Y-tunnus"
 YEAR = "Myöntämisvuosi"
 TOTAL = "Yhteensä €"
-#: Source column → the part's name in the activity text.
+#: Source column → the part's name in the event text.
 PARTS: dict[str, str] = {
     "Avustus €": "grant",
     "Laina €": "loan",
@@ -103,7 +103,7 @@ def _parts_text(parts: dict[str, pd.Series]) -> pd.Series:
 def read_business_finland(path: str, options: ReadOptions) -> Extract:
     """Read Business Finland's table of awarded funding.
 
-    Rows are activities only (``rows_are="activities"``): the file locates no firm. Columns become:
+    Rows are events only (``rows_are="events"``): the file locates no firm. Columns become:
 
     - ``Y-tunnus`` → ``firm_id`` after checking the format and check digit (:func:`business_id_problems`); rows
       without a valid business id (foreign organisations are listed with ``"-"``) are rejected with the reason.
@@ -123,7 +123,7 @@ def read_business_finland(path: str, options: ReadOptions) -> Extract:
     Returns
     -------
     Extract
-        ``activities`` with one row per accepted award row; rejected rows in ``rejected``.
+        ``events`` with one row per accepted award row; rejected rows in ``rejected``.
 
     Raises
     ------
@@ -147,7 +147,7 @@ def read_business_finland(path: str, options: ReadOptions) -> Extract:
     parts = {name: parse_euros(src[col]) for col, name in PARTS.items()}
     # an amount that does not parse goes on raw, so that validation rejects the row and names the value
     amount = total.astype("object").where(total.notna(), src[TOTAL].astype("object"))
-    activities = pd.DataFrame(
+    events = pd.DataFrame(
         {
             "firm_id": ids,
             "date": src[YEAR].astype("string").str.strip(),
@@ -161,13 +161,13 @@ def read_business_finland(path: str, options: ReadOptions) -> Extract:
     )[keep].reset_index(drop=True)
     return Extract(
         path=path,
-        rows=activities[["firm_id", RECORD, LINE]].iloc[0:0],
+        rows=events[["firm_id", RECORD, LINE]].iloc[0:0],
         rows_read=raw.rows_read,
         rejected=rejected,
-        rows_are="activities",
-        activities=activities,
+        rows_are="events",
+        events=events,
         notes=[
-            "rows are funding awards (activities) keyed by business id; they locate no firm",
+            "rows are funding awards (events) keyed by business id; they locate no firm",
             "date = 1 January of the award year; amount = total in EUR, parts (grant, loan, ERDF, research) in text",
         ],
     )

@@ -108,7 +108,7 @@ def read_cordis(path: str, options: ReadOptions) -> Extract:
     - ``country`` (``UK``/``EL`` → ``GB``/``GR``); ``nutsCode`` → ``region``; ``city``; ``street`` → ``address``.
     - each participation → a relation (``source`` = organisation, ``target`` empty, ``project`` = ``projectID``,
       ``kind`` ``"participation"``, ``role``, ``weight`` = ``ecContribution``, ``date`` = project start where the
-      project table is beside the file) and an activity (``kind`` ``"project"``, ``title`` = acronym and project
+      project table is beside the file) and an event (``kind`` ``"project"``, ``title`` = acronym and project
       title, ``text`` = objective, ``amount`` = ``ecContribution``, ``date`` = project start).
 
     ``ecContribution`` with a decimal comma (``"125113,75"``) is read as a number; a participation whose
@@ -124,7 +124,7 @@ def read_cordis(path: str, options: ReadOptions) -> Extract:
     Returns
     -------
     Extract
-        Participation rows, with ``activities`` and ``relations``.
+        Participation rows, with ``events`` and ``relations``.
 
     Raises
     ------
@@ -210,7 +210,7 @@ def read_cordis(path: str, options: ReadOptions) -> Extract:
             RECORD: src[RECORD],
         }
     )
-    activities = pd.DataFrame(
+    events = pd.DataFrame(
         {
             "firm_id": firm_id,
             "date": start,
@@ -234,7 +234,7 @@ def read_cordis(path: str, options: ReadOptions) -> Extract:
         rows_read=raw.rows_read,
         rejected=rejected,
         rows_are="observations",
-        activities=activities,
+        events=events,
         relations=relations,
         notes=notes,
     )

@@ -164,7 +164,7 @@ def read_crunchbase_companies(path: str, options: ReadOptions) -> Extract:
       US companies are placed at their city's centre (:func:`us_city_lookup`; ``geo_precision`` ``city``); other
       countries, and US cities the table lacks, need ``--geocode-table`` with keys ``"CITY, STATE, COUNTRY"``
       (:func:`geocode_key`), else they are rejected here with the key that was looked up.
-    - ``funding_total_usd`` → an activity of kind ``funding`` dated ``first_funding_at``, with the amount and the
+    - ``funding_total_usd`` → an event of kind ``funding`` dated ``first_funding_at``, with the amount and the
       number of rounds in its title. Ingesting ``crunchbase-rounds`` as well gives the same money round by round:
       do not add the two.
 
@@ -180,7 +180,7 @@ def read_crunchbase_companies(path: str, options: ReadOptions) -> Extract:
     Returns
     -------
     Extract
-        One row per company (``rows_are="firms"``), with funding activities.
+        One row per company (``rows_are="firms"``), with funding events.
 
     Raises
     ------
@@ -218,7 +218,7 @@ def read_crunchbase_companies(path: str, options: ReadOptions) -> Extract:
     mangled = total.notna() & parse_numbers(total).isna()
     funded = total.notna() & ~mangled
     rounds = text(src["funding_rounds"]).fillna("?")
-    activities = pd.DataFrame(
+    events = pd.DataFrame(
         {
             "firm_id": text(src["permalink"]),
             "date": text(src["first_funding_at"]),
@@ -237,24 +237,24 @@ def read_crunchbase_companies(path: str, options: ReadOptions) -> Extract:
         rows_read=raw.rows_read,
         rejected=merge_rejected(raw.rejected, adapter_rejects),
         rows_are="firms",
-        activities=activities,
+        events=events,
         notes=[
             "located at city centres (mean ZIP centroid of the city): geo_precision city, not the firm's address",
             "code = Crunchbase category (code_system crunchbase); founded = founded_at, else founded_year",
-            "funding activities hold the total raised to Oct 2013, dated at the first round",
+            "funding events hold the total raised to Oct 2013, dated at the first round",
             "the export covers US companies that raised money: not a register of all start-ups",
             *(
                 [f"{int(mangled.sum())} funding totals are not numbers in the file (spreadsheet-mangled, e.g. "
-                 f"{total[mangled].iloc[0]!r}): those firms are kept without a funding activity"]
+                 f"{total[mangled].iloc[0]!r}): those firms are kept without a funding event"]
                 if mangled.any() else []
             ),
         ],
     )
 
 
-@register("crunchbase-rounds", "Crunchbase 2013 funding rounds (activities: one per round)")
+@register("crunchbase-rounds", "Crunchbase 2013 funding rounds (events: one per round)")
 def read_crunchbase_rounds(path: str, options: ReadOptions) -> Extract:
-    """Read ``crunchbase-rounds.csv``: each row is a funding round, an activity of its company.
+    """Read ``crunchbase-rounds.csv``: each row is a funding round, an event of its company.
 
     ``company_permalink`` → ``firm_id`` (joins ``crunchbase-companies``), ``funded_at`` → ``date``,
     ``funding_round_type`` (angel, series-a, venture ...) → ``title``, ``raised_amount_usd`` → ``amount`` (US
@@ -270,7 +270,7 @@ def read_crunchbase_rounds(path: str, options: ReadOptions) -> Extract:
     Returns
     -------
     Extract
-        ``rows_are="activities"``.
+        ``rows_are="events"``.
 
     Raises
     ------
@@ -278,7 +278,7 @@ def read_crunchbase_rounds(path: str, options: ReadOptions) -> Extract:
         The file cannot be read or lacks one of :data:`ROUND_COLUMNS`.
     """
     src, raw = _read(path, options, ROUND_COLUMNS)
-    activities = pd.DataFrame(
+    events = pd.DataFrame(
         {
             "firm_id": text(src["company_permalink"]),
             "date": text(src["funded_at"]),
@@ -291,12 +291,12 @@ def read_crunchbase_rounds(path: str, options: ReadOptions) -> Extract:
     )
     return Extract(
         path=path,
-        rows=activities,
+        rows=events,
         rows_read=raw.rows_read,
         rejected=raw.rejected,
-        rows_are="activities",
-        activities=activities,
-        notes=["one activity per funding round; amount in US dollars"],
+        rows_are="events",
+        events=events,
+        notes=["one event per funding round; amount in US dollars"],
     )
 
 

@@ -46,10 +46,10 @@ NOTE_SME = "sme is true for every row: PPP eligibility was generally fewer than 
 NOTE_JOBS = "employees = jobs reported on the loan application (0 kept as published)"
 NOTE_NAICS = "NAICS 999990 (SBA's 'unclassified') and 0 become no code; the row is kept"
 NOTE_KIND = "non-profits (NonProfit = Y or a Non-Profit business type) are kind 'other', all others 'firm'"
-NOTE_DATE = ("the loan approval date is not a founding date: founded is left empty; each loan is an activity of "
+NOTE_DATE = ("the loan approval date is not a founding date: founded is left empty; each loan is an event of "
              "kind 'loan' dated by its approval, with its amount")
 NOTE_NO_DATE = ("the loan approval date is not a founding date: founded is left empty; loans are not kept as "
-                "activities in the national file (2.8 million rows; approval dates span April-August 2020 only)")
+                "events in the national file (2.8 million rows; approval dates span April-August 2020 only)")
 
 
 def _text(values: pd.Series) -> pd.Series:
@@ -109,7 +109,7 @@ def _build(
     date_format: str | None,
     notes: list[str],
 ) -> Extract:
-    """Firm rows (and loan activities, where ``loans`` has ``date``, ``amount``, ``title``) of a PPP file."""
+    """Firm rows (and loan events, where ``loans`` has ``date``, ``amount``, ``title``) of a PPP file."""
     src = raw.frame
     index = src.index
     firm_id = loan_ids(src[RECORD].to_numpy(), f"PPP-{state}")
@@ -130,9 +130,9 @@ def _build(
         mapped = apply_column_map(src, options.columns, raw.path)
         for canonical in options.columns:
             rows[canonical] = mapped[canonical]
-    activities = None
+    events = None
     if loans is not None:
-        activities = pd.DataFrame(
+        events = pd.DataFrame(
             {
                 "firm_id": rows["firm_id"],
                 "date": loans["date"],
@@ -149,7 +149,7 @@ def _build(
         rows_read=raw.rows_read,
         rejected=raw.rejected,
         rows_are="firms",
-        activities=activities,
+        events=events,
         date_formats={"date": date_format} if date_format else {},
         notes=[NOTE_LOANS, NOTE_IDS.format(state=state), NOTE_SME, NOTE_JOBS, NOTE_NAICS, NOTE_KIND,
                NOTE_DATE if loans is not None else NOTE_NO_DATE, *notes],
@@ -164,7 +164,7 @@ def read_ppp_georgia(path: str, options: ReadOptions) -> Extract:
     ``NAICS`` → ``code`` (:func:`naics_code`, system ``naics``); ``Jobs`` → ``employees``; ``ZCTA`` (a float
     such as ``30901.0``) → ``postcode`` with ``country`` ``US``, geocoded as a ZIP; ``FIPS`` → ``county``;
     ``Address``, ``City``; ``region`` ``GA``; ``NonProfit``/``BusinessType`` → ``kind`` (:func:`firm_kind`);
-    ``sme`` true. ``Date`` (approval, ISO) and ``Amount`` → an activity of kind ``loan``; ``founded`` stays empty.
+    ``sme`` true. ``Date`` (approval, ISO) and ``Amount`` → an event of kind ``loan``; ``founded`` stays empty.
 
     In this mirror every city has exactly one ZCTA, so locations are city-level in effect; the core files of
     metro Atlanta are missing.
@@ -179,7 +179,7 @@ def read_ppp_georgia(path: str, options: ReadOptions) -> Extract:
     Returns
     -------
     Extract
-        One firm row per loan, with one loan activity each.
+        One firm row per loan, with one loan event each.
 
     Raises
     ------
@@ -218,8 +218,8 @@ def read_ppp_montana(path: str, options: ReadOptions) -> Extract:
     → ``address`` (``undisclosed`` → empty: the SBA named borrowers of loans of $150,000 or more only);
     ``NAICSCode`` → ``code`` (:func:`naics_code`); ``JobsRetained`` → ``employees``; ``Zip`` → ``postcode``
     (``country`` ``US``); ``City``; ``State`` → ``region``; ``kind`` by :func:`firm_kind`; ``sme`` true.
-    ``DateApproved`` (``m/d/yy``) and ``LoanAmount`` (``" $20,800 "``) → an activity of kind ``loan``; large loans
-    have only a range (``LoanRange``), kept in the activity title.
+    ``DateApproved`` (``m/d/yy``) and ``LoanAmount`` (``" $20,800 "``) → an event of kind ``loan``; large loans
+    have only a range (``LoanRange``), kept in the event title.
 
     Parameters
     ----------
@@ -231,7 +231,7 @@ def read_ppp_montana(path: str, options: ReadOptions) -> Extract:
     Returns
     -------
     Extract
-        One firm row per loan, with one loan activity each.
+        One firm row per loan, with one loan event each.
 
     Raises
     ------
@@ -272,7 +272,7 @@ def read_ppp_us(path: str, options: ReadOptions) -> Extract:
     ``employees``; ``Zip`` → ``postcode`` (``country`` ``US``); ``City``; ``State`` → ``region``; ``kind`` by
     :func:`firm_kind` from ``NonProfit``/``BusinessType``; ``sme`` true; ``BusinessName``/``Address`` where the
     file has them (the national under-$150k release has not). ``founded`` stays empty (the approval date is not a
-    founding date), and, unlike the state layouts, loans are not kept as activities: ``DateApproved`` and
+    founding date), and, unlike the state layouts, loans are not kept as events: ``DateApproved`` and
     ``LoanAmount`` are not read, which keeps the 2.8 million rows within the 2 GB ingest budget
     (``bench/bench_ingest_ppp.py``).
 

@@ -115,7 +115,7 @@ def read_rcn_h2020(path: str, options: ReadOptions) -> Extract:
       does not parse.
     - each participation → a relation (``project`` = ``Prosjektnr``, ``kind`` ``"participation"``, ``role`` =
       ``Organisasjon rolle`` lower-cased, ``weight`` = ``Innvilget beløp organisasjon EUR``, ``date`` =
-      ``Kontrakt startdato``) and an activity (``kind`` ``"project"``, ``title`` = ``Prosjektkortnavn: Prosjektnavn``,
+      ``Kontrakt startdato``) and an event (``kind`` ``"project"``, ``title`` = ``Prosjektkortnavn: Prosjektnavn``,
       ``text`` = the call topic, ``amount`` in EUR, ``date`` = contract start).
 
     Parameters
@@ -128,7 +128,7 @@ def read_rcn_h2020(path: str, options: ReadOptions) -> Extract:
     Returns
     -------
     Extract
-        Participation rows with ``activities`` and ``relations``.
+        Participation rows with ``events`` and ``relations``.
 
     Raises
     ------
@@ -202,7 +202,7 @@ def read_rcn_h2020(path: str, options: ReadOptions) -> Extract:
             RECORD: src[RECORD],
         }
     )
-    activities = pd.DataFrame(
+    events = pd.DataFrame(
         {
             "firm_id": firm_id,
             "date": start,
@@ -219,7 +219,7 @@ def read_rcn_h2020(path: str, options: ReadOptions) -> Extract:
         rows_read=raw.rows_read,
         rejected=rejected,
         rows_are="observations",
-        activities=activities,
+        events=events,
         relations=relations,
         date_formats={"date": RCN_DATE_FORMAT},
         notes=[

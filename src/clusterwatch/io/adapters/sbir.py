@@ -7,7 +7,7 @@ layouts read here are those of the public mirror ereidelbach/SBIR (GitHub), whic
 - ``awards_with_address.csv.gz`` (format ``sbir-awards``): one award per row with the firm's address, ZIP, state,
   award amount and abstract. Rows are observations of firms.
 - ``awards.csv.gz`` (format ``sbir-abstracts``): one award per row with title and abstract but no location. Rows
-  are dated activities only; their ``firm_id`` is the same name key as in ``sbir-awards``, so they attach to the
+  are dated events only; their ``firm_id`` is the same name key as in ``sbir-awards``, so they attach to the
   firms that file locates.
 
 Firms have no identifier in these files; :func:`firm_key` derives one from the name.
@@ -65,7 +65,7 @@ NOTE_FIRM_KEY = (
 )
 NOTE_SME = "sme is true for every firm: SBIR awardees must have fewer than 500 employees"
 NOTE_AWARD_KIND = (
-    "each award is an activity of kind 'award:<program> <phase>:<agency>[/<branch>]'; its text is the abstract "
+    "each award is an event of kind 'award:<program> <phase>:<agency>[/<branch>]'; its text is the abstract "
     "with sbir.gov's 'Abstract' label and placeholders such as 'N/A' removed, HTML entities decoded"
 )
 
@@ -301,7 +301,7 @@ def read_sbir_awards(path: str, options: ReadOptions) -> Extract:
       1990s renumbering) are placed at their city's centre with ``geo_precision`` ``"city"``
       (:func:`locate_retired_zips`); what neither ZIP nor city locates is rejected with the ZIP's reason.
     - ``sme`` is true (SBIR requires fewer than 500 employees) and ``kind`` is ``"firm"``.
-    - every award → an activity: ``date`` = ``award_year``, ``kind`` from :func:`award_kind` (``program``,
+    - every award → an event: ``date`` = ``award_year``, ``kind`` from :func:`award_kind` (``program``,
       ``phase``, ``agency``, ``branch``), ``title``, ``text`` = ``abstract`` (:func:`clean_text`), ``amount`` =
       ``award_amount`` (US dollars).
 
@@ -318,7 +318,7 @@ def read_sbir_awards(path: str, options: ReadOptions) -> Extract:
     Returns
     -------
     Extract
-        Award rows and their activities.
+        Award rows and their events.
 
     Raises
     ------
@@ -363,7 +363,7 @@ def read_sbir_awards(path: str, options: ReadOptions) -> Extract:
     )
     rows = _apply_overrides(rows, src, options, path)
     branch = src["branch"] if "branch" in src.columns else None
-    activities = pd.DataFrame(
+    events = pd.DataFrame(
         {
             "firm_id": rows["firm_id"],
             "date": rows["founded"],
@@ -384,7 +384,7 @@ def read_sbir_awards(path: str, options: ReadOptions) -> Extract:
         rows_read=raw.rows_read,
         rejected=raw.rejected,
         rows_are="observations",
-        activities=activities,
+        events=events,
         notes=[
             NOTE_FIRM_KEY,
             "founded is the first SBIR award year, an entry date, not the incorporation date",
@@ -399,9 +399,9 @@ def read_sbir_awards(path: str, options: ReadOptions) -> Extract:
 
 @register("sbir-abstracts", "SBIR award titles and abstracts without location (ereidelbach/SBIR awards.csv)")
 def read_sbir_abstracts(path: str, options: ReadOptions) -> Extract:
-    """Read SBIR awards without addresses as dated activities of firms located elsewhere.
+    """Read SBIR awards without addresses as dated events of firms located elsewhere.
 
-    Rows are activities only (``rows_are="activities"``): they create no firms. Columns become:
+    Rows are events only (``rows_are="events"``): they create no firms. Columns become:
 
     - ``firm`` → ``firm_id`` by :func:`firm_key`, the same key as ``sbir-awards`` gives, so the awards attach to
       firms that ``awards_with_address.csv.gz`` locates (a blank firm name is rejected as ``missing firm_id``).
@@ -421,7 +421,7 @@ def read_sbir_abstracts(path: str, options: ReadOptions) -> Extract:
     Returns
     -------
     Extract
-        One activity per award.
+        One event per award.
 
     Raises
     ------
@@ -431,7 +431,7 @@ def read_sbir_abstracts(path: str, options: ReadOptions) -> Extract:
     raw, repaired = _read_sbir_csv(path, options)
     _require(raw, ABSTRACT_COLUMNS, "sbir-awards", "zip5")
     src = raw.frame
-    activities = pd.DataFrame(
+    events = pd.DataFrame(
         {
             "firm_id": firm_key(_firm_name(src["firm"])),
             "date": _text(src["year"]).str.replace(r"\.0$", "", regex=True),
@@ -442,14 +442,14 @@ def read_sbir_abstracts(path: str, options: ReadOptions) -> Extract:
             LINE: src[LINE],
         }
     )
-    activities = _apply_overrides(activities, src, options, path)
+    events = _apply_overrides(events, src, options, path)
     return Extract(
         path=path,
-        rows=activities,
+        rows=events,
         rows_read=raw.rows_read,
         rejected=raw.rejected,
-        rows_are="activities",
-        activities=activities,
+        rows_are="events",
+        events=events,
         notes=[
             "rows are awards without location: they create no firms and attach to firms of the same firm_id "
             "(e.g. from awards_with_address.csv.gz, --format sbir-awards)",
