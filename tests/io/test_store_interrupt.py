@@ -165,5 +165,5 @@ def test_a_real_sigint_during_the_commit_lets_it_finish(stored: tuple[Path, Any]
     err = capsys.readouterr().err
     assert code == 130 and "interrupted while committing: the sources were stored" in err
     monkeypatch.setattr(Workspace, "__init__", original)
-    datasets, firms, _ = _held(path)
+    datasets, firms, _, _ = _held(path)
     assert sorted(datasets) == sorted([*before[0], "x"]) and firms == 2 * before[1]

@@ -176,7 +176,7 @@ def test_blank_country_beside_filled_ones(tmp_path: Path, today: dt.date) -> Non
     ]
 
 
-def test_observation_rows_with_a_bad_activity_date_are_rejected_whole(today: dt.date) -> None:
+def test_observation_rows_with_a_bad_event_date_are_rejected_whole(today: dt.date) -> None:
     from clusterwatch.io.adapters.base import Extract, ReadOptions
     from clusterwatch.io.ingest import ingest_extract
 
@@ -184,12 +184,12 @@ def test_observation_rows_with_a_bad_activity_date_are_rejected_whole(today: dt.
         {"firm_id": ["f", "f", "g"], "lat": ["1", "1", "2"], "lon": ["1", "1", "2"],
          "_record": [1, 2, 3], "_line": [2, 3, 4]}
     )
-    activities = pd.DataFrame({"firm_id": ["f", "f", "g"], "date": ["2001", "soon", "2003"],
+    events = pd.DataFrame({"firm_id": ["f", "f", "g"], "date": ["2001", "soon", "2003"],
                                "amount": ["5", "6", "lots"], "_record": [1, 2, 3]})
-    extract = Extract(path="awards.csv", rows=rows, rows_read=3, rows_are="observations", activities=activities)
+    extract = Extract(path="awards.csv", rows=rows, rows_read=3, rows_are="observations", events=events)
     result = ingest_extract(extract, dataset="awards", format_name="test", options=ReadOptions(today=today))
     assert result.report.accepted == 1 and result.report.rejected == 2
     assert result.rejected.set_index("line")["reason"].to_dict() == {
         3: "unparseable date in date", 4: "unparseable number in amount"}
     assert result.firms["firm_id"].tolist() == ["f"]
-    assert result.activities["date"].tolist() == [pd.Timestamp("2001-01-01")]
+    assert result.events["date"].tolist() == [pd.Timestamp("2001-01-01")]

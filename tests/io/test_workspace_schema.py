@@ -151,6 +151,8 @@ def test_the_old_names_still_work_with_a_deprecation_warning(tmp_path: Path, tod
         with pytest.warns(DeprecationWarning, match="Workspace.events"):
             old = ws.activities(as_of="2015-06-30")
         pd.testing.assert_frame_equal(old, ws.events(as_of="2015-06-30"))
+    with pytest.warns(DeprecationWarning, match="Extract"):
+        assert Extract(path="x.csv", rows=events.iloc[0:0], rows_read=0, activities=events).events is events
     with pytest.warns(DeprecationWarning, match="EVENT_COLUMNS"):
         from clusterwatch.schema import ACTIVITY_COLUMNS
     from clusterwatch.schema import EVENT_COLUMNS

@@ -18,6 +18,7 @@ import pandas as pd
 from clusterwatch.candidates.config import STOP_WORD_PRESETS
 from clusterwatch.codes import code_title, naics_to_cluster, truncate
 from clusterwatch.codes.clusters import benchmark_clusters
+from clusterwatch.codes.formats import explode_codes
 from clusterwatch.errors import ClusterwatchError, OptionError
 
 __all__ = ["FORMAT_STOP_WORDS", "STOP_WORD_PRESETS", "Activity", "code_activities", "code_families", "firm_texts",
@@ -101,8 +102,7 @@ def code_activities(firms: pd.DataFrame, *, min_firms: int = 8) -> list[Activity
     n = len(firms)
     codes = firms["codes"] if "codes" in firms else firms["code"]
     codes = codes.fillna(firms["code"]).astype("string")
-    long = codes.str.split(";").explode().str.strip()
-    long = long[long.notna() & (long != "")]
+    long = explode_codes(codes)
     row = pd.Series(np.arange(n), index=firms.index).loc[long.index].to_numpy()
     systems = firms["code_system"].astype("string").fillna("").loc[long.index].to_numpy()
     out: list[Activity] = []

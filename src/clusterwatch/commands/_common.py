@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from clusterwatch.cli.console import console
@@ -32,6 +34,23 @@ def located_firms(workspace: Path, as_of: str | None, datasets: list[str] | None
     if len(firms) < minimum:
         raise InputError(f"the workspace holds {len(firms)} located firms for this selection", path=str(workspace))
     return firms
+
+
+def firm_codes_of(workspace: Path, firms: pd.DataFrame, as_of: str | None, datasets: Sequence[str] | None,
+                  system: str) -> pd.Series:
+    """Every code of ``system`` of ``firms`` (as :func:`located_firms` returned them), one row each, from the
+    workspace's ``firm_codes`` table; indexed by the firm's row position in ``firms``, in row order then rank."""
+    from clusterwatch.io.workspace import Workspace
+
+    with Workspace(workspace, read_only=True) as ws:
+        table = ws.firm_codes(as_of=as_of, datasets=datasets)
+    table = table[(table["code_system"] == system).fillna(False).to_numpy(dtype=bool)]
+    position = pd.Series(np.arange(len(firms)), index=pd.MultiIndex.from_arrays(
+        [firms["dataset"].astype(str), firms["firm_id"].astype(str)]))
+    rows = position.reindex(pd.MultiIndex.from_arrays([table["dataset"].astype(str),
+                                                       table["firm_id"].astype(str)])).to_numpy()
+    kept = ~np.isnan(rows)  # codes of firms left out (no coordinates)
+    return pd.Series(table["code"].to_numpy()[kept], index=rows[kept].astype(np.int64), dtype="string")
 
 
 def code_system_of(firms: pd.DataFrame, code_system: str | None) -> str:

@@ -29,7 +29,7 @@ from clusterwatch.cli.options import (
     WorkspaceOpt,
     app,
 )
-from clusterwatch.commands._common import code_system_of, located_firms
+from clusterwatch.commands._common import code_system_of, firm_codes_of, located_firms
 from clusterwatch.errors import OptionError
 from clusterwatch.validation import check_int
 
@@ -46,22 +46,12 @@ def _level(code: str, system: str) -> str | int:
     return len(code)
 
 
-def _firm_codes(firms: pd.DataFrame, system: str) -> pd.Series:
-    """Every code of every firm of ``system``, one row each, indexed by the firm's row position."""
-    own = firms["code_system"].astype("string") == system
-    text = firms["codes"].astype("string").fillna(firms["code"].astype("string")).where(own)
-    from clusterwatch.codes.formats import explode_codes
-
-    return explode_codes(pd.Series(text.to_numpy(), dtype="string"))
-
-
-def _activity(firms: pd.DataFrame, codes: list[str], code_system: str | None) -> tuple[np.ndarray, str]:
-    """Firms having any of ``codes`` (at each code's own level), and a label naming the activity."""
+def _activity(n_firms: int, every: pd.Series, codes: list[str], system: str) -> tuple[np.ndarray, str]:
+    """Firms having any of ``codes`` (at each code's own level), and a label naming the activity; ``every`` holds
+    the firms' codes (:func:`~clusterwatch.commands._common.firm_codes_of`)."""
     from clusterwatch import codes as cw_codes
 
-    system = code_system_of(firms, code_system)
-    every = _firm_codes(firms, system)
-    mask = np.zeros(len(firms), dtype=bool)
+    mask = np.zeros(n_firms, dtype=bool)
     names = []
     for code in codes:
         code = code.strip()
@@ -105,7 +95,9 @@ def hotspots(
 
     firms = located_firms(workspace, as_of, dataset, minimum=1)
     if code:
-        mask, label = _activity(firms, code, code_system)
+        system = code_system_of(firms, code_system)
+        every = firm_codes_of(workspace, firms, as_of, dataset, system)
+        mask, label = _activity(len(firms), every, code, system)
         if not mask.any():
             raise OptionError(f"no firm has the code(s) {', '.join(code)}")
     else:
@@ -184,14 +176,14 @@ def scan_space(
     check_int(min_firms, "--min-firms", minimum=1)
     firms = located_firms(workspace, as_of, dataset, minimum=1)
     activities: dict[str, np.ndarray] = {}
+    system = code_system_of(firms, code_system)
+    every = firm_codes_of(workspace, firms, as_of, dataset, system)
     if code:
-        mask, label = _activity(firms, code, code_system)
+        mask, label = _activity(len(firms), every, code, system)
         activities[label] = mask
     else:
-        system = code_system_of(firms, code_system)
         by_text = by or ""
         level: str | int = int(by_text) if by_text.isdigit() else by_text
-        every = _firm_codes(firms, system)
         truncated = cw_codes.truncate(every, system, level).dropna()
         for value, positions in truncated.groupby(truncated, sort=True).groups.items():
             mask = np.zeros(len(firms), dtype=bool)

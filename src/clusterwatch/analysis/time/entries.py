@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from clusterwatch import codes as cw_codes
+from clusterwatch.codes.formats import explode_codes
 from clusterwatch.errors import InputError, OptionError
 
 #: Columns of an entries frame, the input of :func:`~clusterwatch.analysis.time.entries_cube`.
@@ -75,8 +76,7 @@ def _resolve_cluster(cluster: int | str, vintage: str) -> tuple[int, str]:
 
 def _explode(codes: pd.Series) -> pd.Series:
     """One row per code of each firm (``;``-separated), indexed by the firm's position."""
-    values = pd.Series(codes.to_numpy(), dtype="string").str.split(";").explode()
-    return values.str.strip()
+    return explode_codes(pd.Series(codes.to_numpy(), dtype="string"))
 
 
 def _any_per_firm(matches: pd.Series, n: int) -> np.ndarray:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import InitVar, dataclass, field
 
 import pandas as pd
 
@@ -94,6 +95,13 @@ class Extract:
     date_formats: dict[str, str] = field(default_factory=dict)
     crs: str | None = None
     notes: list[str] = field(default_factory=list)
+    activities: InitVar[pd.DataFrame | None] = None  # the old name of ``events``
+
+    def __post_init__(self, activities: pd.DataFrame | None) -> None:
+        if activities is not None:
+            warnings.warn("Extract(activities=) is now Extract(events=)", DeprecationWarning, stacklevel=3)
+            if self.events is None:
+                self.events = activities
 
 
 AdapterFn = Callable[[str, ReadOptions], Extract]
