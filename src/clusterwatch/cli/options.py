@@ -33,9 +33,9 @@ from clusterwatch.schema import FIRM_COLUMNS, names
 __all__ = [
     "MAX_POPULATION", "PERMUTATIONS", "WORKSPACE", "AlphaOpt", "AsOfOpt", "CodeOpt", "CodeSystemOpt", "ColumnOpt",
     "CountryOpt", "CrsOpt", "DatasetNameOpt", "DatasetOpt", "DateFormatOpt", "DelimiterOpt", "EncodingOpt",
-    "FormatOpt", "GeocodeTableOpt", "JobsOpt", "MaxPopulationOpt", "OutOpt", "PermutationsOpt", "PostcodesOpt",
-    "SchedulerOpt", "SeedOpt", "SheetOpt", "SkipRowsOpt", "WorkspaceOpt", "app", "check_date", "check_out",
-    "date_callback", "parse_columns", "scheduler_callback",
+    "FormatOpt", "GeocodeTableOpt", "JobsOpt", "MaxPopulationOpt", "NullOpt", "OutOpt", "PermutationsOpt",
+    "PostcodesOpt", "SchedulerOpt", "SeedOpt", "SheetOpt", "SkipRowsOpt", "WorkspaceOpt", "app", "check_date",
+    "check_out", "date_callback", "null_callback", "parse_columns", "scheduler_callback",
 ]
 
 app = typer.Typer(
@@ -156,6 +156,23 @@ MaxPopulationOpt = Annotated[
 ]
 AlphaOpt = Annotated[float, typer.Option("--alpha", help="False-discovery rate (Benjamini-Hochberg).")]
 JobsOpt = Annotated[int | None, typer.Option("--jobs", "-j", min=1, help="Worker threads (default: all CPUs).")]
+
+
+def null_callback(value: str) -> str:
+    """``--null`` checked against the Gi* nulls (:data:`clusterwatch.stats.gistar.NULLS`), as a usage error."""
+    from clusterwatch.stats.gistar import NULLS
+
+    if value not in NULLS:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(NULLS)}", param_hint="--null")
+    return value
+
+
+NullOpt = Annotated[
+    str, typer.Option("--null", callback=null_callback,
+                      help="The Gi* null the p-values test: total (each cell's value placed at random over all cells, "
+                           "the null of Ord & Getis's z; the default) or conditional (esda's: the cell's own value "
+                           "held, the others permuted; permutation p-values only).")
+]
 
 # ---------------------------------------------------------------------------------------------------- activities
 CodeOpt = Annotated[

@@ -18,6 +18,7 @@ from clusterwatch.cli.options import (
     CodeSystemOpt,
     DatasetOpt,
     JobsOpt,
+    NullOpt,
     OutOpt,
     PermutationsOpt,
     SchedulerOpt,
@@ -52,6 +53,7 @@ def emerging(
     ring: Annotated[int, typer.Option(help="Spatial neighbourhood of Gi*, in H3 steps.")] = 1,
     time_lags: Annotated[int, typer.Option("--time-lags", help="Periods back in the Gi* neighbourhood.")] = 1,
     inference: Annotated[str, typer.Option(help="Gi* inference: exact, permutation or normal (Esri).")] = "exact",
+    null: NullOpt = "total",
     alpha: AlphaOpt = 0.05,
     max_temporal: Annotated[
         int | None, typer.Option("--max-temporal", help="Longest space-time cluster, in periods (default: half).")
@@ -95,7 +97,7 @@ def emerging(
     entries = code_entries(firms, code=code, code_system=code_system, cluster=chosen_cluster)
     cube = entries_cube(entries, resolution=resolution, period=period, as_of=as_of, start=start)
     run_seed = resolve_seed(seed)
-    hot_spots = emerging_hot_spots(cube, ring=ring, time_lags=time_lags, alpha=alpha, inference=inference,
+    hot_spots = emerging_hot_spots(cube, ring=ring, time_lags=time_lags, alpha=alpha, inference=inference, null=null,
                                    permutations=permutations, rng=run_seed.entropy, scheduler=scheduler,
                                    n_jobs=jobs)
     scan = space_time_permutation_scan(cube, max_spatial_share=max_spatial_share, max_temporal_length=max_temporal,

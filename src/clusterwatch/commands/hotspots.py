@@ -22,6 +22,7 @@ from clusterwatch.cli.options import (
     DatasetOpt,
     JobsOpt,
     MaxPopulationOpt,
+    NullOpt,
     OutOpt,
     PermutationsOpt,
     SchedulerOpt,
@@ -78,6 +79,7 @@ def hotspots(
         "two-sided"),
     alpha: AlphaOpt = 0.05,
     inference: Annotated[str, typer.Option(help="p-values for FDR: permutation or normal.")] = "permutation",
+    null: NullOpt = "total",
     seed: SeedOpt = None,
     jobs: JobsOpt = None,
     scheduler: SchedulerOpt = "threads",
@@ -86,8 +88,9 @@ def hotspots(
 ) -> None:
     """Gi* hot and cold spots of an activity's firms (all firms without --code) counted on H3 cells.
 
-    Getis-Ord Gi* with ring-k neighbours, conditional permutation p-values and Benjamini-Hochberg control of the
-    false-discovery rate. Writes hotspots.csv (every cell: count, z, p, q, hot/cold) and an offline hotspots.html.
+    Getis-Ord Gi* with ring-k neighbours, permutation p-values under --null (total randomisation by default) and
+    Benjamini-Hochberg control of the false-discovery rate. Writes hotspots.csv (every cell: count, z, p, q,
+    hot/cold) and an offline hotspots.html.
     """
     from clusterwatch.analysis.space import hotspots as run_hotspots
     from clusterwatch.report.hotspots import write_hotspots
@@ -104,7 +107,7 @@ def hotspots(
         mask, label = None, "all firms"
     seed_value = resolve_seed(seed).entropy
     result = run_hotspots(firms, mask, resolution=resolution, k=k, area=area, permutations=permutations,
-                          alternative=alternative, alpha=alpha, inference=inference, rng=seed_value,
+                          alternative=alternative, alpha=alpha, inference=inference, null=null, rng=seed_value,
                           scheduler=scheduler, n_jobs=jobs)
     counted = len(firms) if mask is None else int(mask.sum())
     notes = [f"Activity: {label}: {counted:,} of {len(firms):,} firms"
@@ -114,8 +117,8 @@ def hotspots(
     tally = cells["hot_spot"].value_counts()
     console.print(f"{escape(label)}: {counted:,} of {len(firms):,} firms in {len(cells):,} H3 cells "
                   f"(resolution {resolution}, k={k}, area {area}); {tally.get('hot', 0):,} hot, "
-                  f"{tally.get('cold', 0):,} cold at FDR {alpha:g} ({inference} p, {permutations:,} permutations, "
-                  f"seed {result.seed})")
+                  f"{tally.get('cold', 0):,} cold at FDR {alpha:g} ({inference} p, {null} null, "
+                  f"{permutations:,} permutations, seed {result.seed})")
     listed = pd.concat([result.hot.head(show), result.cold.head(show)])
     if show and len(listed):
         print_table("Strongest hot and cold cells",

@@ -255,3 +255,30 @@ def test_hotspots_command_errors(langley_workspace: Path, tmp_path: Path) -> Non
     assert run([*base, "--area", "hull"]) == 2
     assert run([*base, "--code", "31-33", "--code-system", "nace2"]) == 2
     assert run([*base, "--code", "999999"]) == 2
+    assert run([*base, "--null", "spatial"]) == 2
+
+
+@pytest.mark.parametrize("null", ["total", "conditional"])
+def test_hotspots_command_null_is_the_library_null(langley_workspace: Path, tmp_path: Path, null: str) -> None:
+    """``--null`` reaches Gi*: the command's p-values are the library's under the same null and seed."""
+    from clusterwatch import Workspace, codes
+
+    out = tmp_path / null
+    code = run(["hotspots", "-w", str(langley_workspace), "--code", "31-33", "--resolution", "8", "--permutations",
+                "199", "--seed", "3", "--null", null, "--scheduler", "serial", "--show", "0", "--out", str(out)])
+    assert code == 0
+    cells = pd.read_csv(out / "hotspots.csv").set_index("cell")
+    with Workspace(langley_workspace, read_only=True) as ws:
+        firms, firm_codes = ws.firms(), ws.firm_codes()
+    # a firm is a case when any of its codes (the normalised firm_codes table) is in the sector
+    hit = firm_codes[codes.truncate(firm_codes["code"], "naics", "sector").eq("31-33").fillna(False).to_numpy()]
+    manufacturing = firms.set_index(["dataset", "firm_id"]).index.isin(hit.set_index(["dataset", "firm_id"]).index)
+    assert manufacturing.sum() == cells["count"].sum() == 348  # one more than the primary codes alone (347)
+    expected = hotspots(firms, manufacturing, resolution=8, permutations=199, null=null, rng=3,
+                        scheduler="serial").cells.set_index("cell")
+    assert expected.index.tolist() == cells.index.tolist()
+    np.testing.assert_allclose(cells["p_sim"], expected["p_sim"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(cells["z"], expected["z"], rtol=0, atol=1e-9)
+    other = hotspots(firms, manufacturing, resolution=8, permutations=199, rng=3, scheduler="serial",
+                     null="conditional" if null == "total" else "total").cells
+    assert not np.allclose(other["p_sim"], expected["p_sim"])  # the two nulls give different p-values

@@ -59,6 +59,10 @@ def test_emerging_errors(workspace: Path, tmp_path: Path, capsys: pytest.Capture
     assert "period must be one of year, quarter, month" in capsys.readouterr().err
     assert run([*base, "--code", "72", "--cluster", "13"]) == 2
     assert run([*base, "--code", "72", "--code-system", "nace2"]) == 2
+    assert run([*base, "--null", "spatial"]) == 2
+    assert "'spatial' is not one of total, conditional" in capsys.readouterr().err
+    assert run([*base, "--code", "71", "--null", "conditional"]) == 2  # the exact test has the total null only
+    assert "null" in capsys.readouterr().err
     assert run(["emerging", "-w", str(tmp_path / "absent.duckdb")]) == 1
     assert run(["emerging", "--help"]) == 0
 

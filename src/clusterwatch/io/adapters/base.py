@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
 import warnings
+from collections.abc import Callable, Mapping
 from dataclasses import InitVar, dataclass, field
 
 import pandas as pd
