@@ -273,6 +273,25 @@ def text_activities(firms: pd.DataFrame, texts: pd.DataFrame, *, min_firms: int 
     "veteran / owned / business". ``auto`` is taken as ``none`` here: only the caller knows the sources' formats
     (:func:`stop_word_preset`).
 
+    Parameters
+    ----------
+    firms
+        The firms scanned; an activity's members are a mask over them.
+    texts
+        ``firm_id, text, date`` (:func:`firm_texts`).
+    min_firms
+        Fewest firms an activity needs.
+    as_of
+        Texts dated after it are left out (undated ones count as known then); None keeps them all.
+    rng
+        Seed of the text grouping.
+    method
+        The text method of :func:`~clusterwatch.analysis.text.discover_activities`.
+    cache
+        Where sentence embeddings are cached (a workspace or a cache file).
+    stop_words
+        A stop-word preset (above).
+
     Returns
     -------
     (list of Activity, str)

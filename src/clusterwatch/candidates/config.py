@@ -153,7 +153,18 @@ class CandidateConfig:
 
 
 def setting_help(name: str) -> str:
-    """The help text of a setting (for the CLI and the docs)."""
+    """The help text of a setting (for the CLI and the docs).
+
+    Parameters
+    ----------
+    name
+        A field of :class:`CandidateConfig`, e.g. ``"min_firms"``.
+
+    Raises
+    ------
+    OptionError
+        For a name that is not a setting, listing the known ones.
+    """
     for f in dataclasses.fields(CandidateConfig):
         if f.name == name:
             return str(f.metadata["help"])

@@ -150,7 +150,23 @@ def select_firms(firms: pd.DataFrame, config: CandidateConfig,
                  as_of: pd.Timestamp | None) -> tuple[pd.DataFrame, list[str]]:
     """The firms scanned: known on ``as_of`` (:func:`clusterwatch.snapshot.known_on`), located, inside the
     config's datasets / cities / bounding box, in a canonical order (dataset, firm id) so that the input's row
-    order never matters. Returns the frame and notes on what was left out."""
+    order never matters.
+
+    Parameters
+    ----------
+    firms
+        Canonical firm table (``firm_id``, ``lat``, ``lon``; ``founded``, ``dissolved``, ``dataset``, ``city``
+        where the config selects on them).
+    config
+        The settings; ``datasets``, ``cities`` and ``bbox`` choose the firms.
+    as_of
+        The date of the snapshot, or None for every firm.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, list of str)
+        The firms scanned and notes on what was left out.
+    """
     for column in ("firm_id", "lat", "lon"):
         if column not in firms:
             raise InputError(f"firms need a {column!r} column")
@@ -197,7 +213,29 @@ def build_activities(firms: pd.DataFrame, events: pd.DataFrame | None, config: C
     ``min_firms`` firms; and, with ``config.entries`` and a ``young`` mask (given only where the register's ages
     are known), the young firms themselves (``entries:young``): a new cluster whose firms carry many codes, none
     with ``min_firms`` firms at the site, is concentrated only as young firms. Undated firms count as not young.
-    Returns the activities (sorted by id), the text method and notes."""
+
+    Parameters
+    ----------
+    firms
+        The firms scanned (:func:`select_firms`).
+    events
+        Their dated events (or None): the events' texts join the descriptions as text.
+    config
+        The settings (``min_firms``, ``use_text``, ``text_method``, ``stop_words``, ``entries``, ``recent_years``).
+    seed
+        The run's seed; the text step draws from its child ``"text"``.
+    as_of
+        The date of the analysis (text novelty, and the start of "young").
+    text_cache
+        Where sentence embeddings are cached, for the embedding text methods.
+    young
+        Per firm, whether it is young (only where the register's ages are known); None leaves the young firms out.
+
+    Returns
+    -------
+    tuple of (list of Activity, str, list of str)
+        The activities (sorted by id), the text method and notes.
+    """
     notes = []
     if "code" in firms and firms["code"].notna().any():
         systems = firms["code_system"] if "code_system" in firms else pd.Series(pd.NA, index=firms.index)
@@ -254,6 +292,19 @@ def test_concentration(firms: pd.DataFrame, acts: list[Activity], config: Candid
     likely cluster reaches p ≤ ``screen_alpha`` again with ``permutations``; the others keep their screening
     p-values (valid Monte Carlo p-values, only coarser). Each activity's replicates come from a child seed keyed
     by its id, so adding or removing another activity changes nothing else.
+
+    Parameters
+    ----------
+    firms
+        The firms scanned (:func:`select_firms`).
+    acts
+        The activities to test (:func:`build_activities`), their member masks aligned on ``firms``.
+    config
+        The settings (windows, replicates, screen, ``alpha``).
+    seed
+        The run's seed; each activity scans with its child keyed by the activity id.
+    scheduler
+        Where the replicates run (:func:`clusterwatch.compute.compute_map`); the result does not depend on it.
     """
     if not acts:
         return Concentration(pd.DataFrame(columns=TESTED_COLUMNS), {})

@@ -40,6 +40,17 @@ def status_of(*, young_q: float, rising_q: float, falling_q: float, sme_low_q: f
     * ``declining``: falling (``falling_q ≤ alpha``);
     * ``established``: the rest — concentrated, with ages like the register's.
 
+    Parameters
+    ----------
+    young_q, rising_q, falling_q
+        q-values of the young-share, rising-trend and falling-trend tests.
+    sme_low_q
+        q-value of the test that the candidate holds fewer SMEs than the register (SME-poor when ≤ alpha).
+    ages_known
+        Whether the founding dates allow a judgement of age; without them the status is ``concentrated``.
+    alpha
+        The level the q-values are judged at.
+
     Examples
     --------
     >>> status_of(young_q=0.001, rising_q=0.01, falling_q=1.0, sme_low_q=float("nan"), ages_known=True)
@@ -70,8 +81,17 @@ def _passes(q: float, alpha: float) -> bool:
 def assign_status(evidence: pd.DataFrame, *, alpha: float) -> pd.DataFrame:
     """Adjust the base-rate p-values across candidates and set ``status`` and ``trend`` (a copy).
 
-    ``evidence`` needs ``young_p, rising_p, falling_p, sme_p, sme_low_p, ages_known``; adds ``young_q,
-    rising_q, falling_q, sme_q, sme_low_q, sme_driven, trend, status``.
+    Parameters
+    ----------
+    evidence
+        One row per candidate with ``young_p, rising_p, falling_p, sme_p, sme_low_p, ages_known``.
+    alpha
+        False-discovery rate of the Benjamini–Hochberg adjustment, and the level the q-values are judged at.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy of ``evidence`` with ``young_q, rising_q, falling_q, sme_q, sme_low_q, sme_driven, trend, status``.
     """
     out = evidence.copy()
     family = ["young_p", "rising_p", "falling_p"]
@@ -116,6 +136,21 @@ def score_of(*, q: float, llr: float, relative_risk: float, young_share: float, 
     piece: 0 at RR 1, 0.9 at 10); Y = excess of the young share over the register's, (young − base) / (1 − base)
     clipped to [0, 1] (0 when ages are unknown); T = Φ(z) of the Cochran–Armitage trend of the candidate's share of
     the register's entries (0.5 when unknown).
+
+    Parameters
+    ----------
+    q
+        The candidate's q-value (S).
+    llr
+        Log-likelihood ratio of its strongest piece (G).
+    relative_risk
+        Relative risk of its strongest piece (R).
+    young_share, base_young_share
+        Share of young firms in the candidate and in the register (Y; NaN when ages are unknown).
+    trend_z
+        Cochran–Armitage z of the candidate's share of entries (T; NaN when unknown).
+    permutations
+        Monte Carlo replicates: the floor of q, so that S reaches 1 at the smallest q possible.
 
     Examples
     --------
