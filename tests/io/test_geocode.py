@@ -71,17 +71,14 @@ def test_web_mercator_round_trip() -> None:
 
 
 def test_other_crs_needs_the_geo_extra(monkeypatch: pytest.MonkeyPatch) -> None:
-    import builtins
+    import sys
 
     from clusterwatch import MissingDependencyError
 
-    real_import = builtins.__import__
-
-    def no_pyproj(name: str, *args: object, **kwargs: object) -> object:
-        if name == "pyproj":
-            raise ImportError("no pyproj here")
-        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(builtins, "__import__", no_pyproj)
+    before = {name for name in sys.modules if name.startswith("pyproj")}
+    # None in sys.modules makes the import fail at once (no half-imported pyproj submodules left behind), and
+    # monkeypatch puts back whatever was there, so later tests import pyproj as usual
+    monkeypatch.setitem(sys.modules, "pyproj", None)
     with pytest.raises(MissingDependencyError, match=r"clusterwatch\[geo\]"):
         project_to_wgs84(np.array([530000.0]), np.array([180000.0]), "EPSG:27700")
+    assert {name for name in sys.modules if name.startswith("pyproj.")} == before - {"pyproj"}

@@ -8,7 +8,6 @@ import shutil
 import sqlite3
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -93,16 +92,7 @@ def test_ogrinfo_lists_the_layers(outputs: dict[str, Path], langley_scan: tuple[
     assert "ERROR" not in done.stderr and "Warning" not in done.stderr
 
 
-def _drop_half_imported_pyproj() -> None:
-    """A test that blocks ``import pyproj`` half-way (tests/io/test_geocode.py) leaves pyproj's submodules cached
-    without their package, and the next ``import pyproj`` (geopandas's) fails: forget them so it starts afresh."""
-    if "pyproj" not in sys.modules:
-        for name in [m for m in sys.modules if m.startswith("pyproj.")]:
-            del sys.modules[name]
-
-
 def test_geopandas_reads_both_formats(outputs: dict[str, Path], langley_scan: tuple[object, pd.DataFrame]) -> None:
-    _drop_half_imported_pyproj()
     geopandas = pytest.importorskip("geopandas")
     found, firms = langley_scan
     circles = geopandas.read_file(outputs["candidates.gpkg"], layer="circles")
@@ -135,9 +125,9 @@ def test_notebook_table_is_escaped_and_named(langley_scan: tuple[object, pd.Data
 
 
 def test_missing_values_of_every_kind_become_null(tmp_path: Path) -> None:
-    from clusterwatch.report.gis import _plain, write_geopackage, write_geoparquet
+    from clusterwatch.report.gis import gis_columns, write_geopackage, write_geoparquet
 
-    table = _plain(pd.DataFrame({"flag": pd.array([True, None], dtype="boolean"),
+    table = gis_columns(pd.DataFrame({"flag": pd.array([True, None], dtype="boolean"),
                                  "n": pd.array([3, None], dtype="Int64"), "x": [1.5, float("nan")],
                                  "text": ["a", None], "listed": [("p", "q"), None]}))
     geometries = [("Point", (10.0, 59.0)), ("Point", (11.0, 60.0))]

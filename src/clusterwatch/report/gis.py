@@ -39,7 +39,7 @@ from clusterwatch.report.scan import candidates_geojson, circle_ring
 if TYPE_CHECKING:
     from clusterwatch.candidates import CandidateResult
 
-__all__ = ["CANDIDATE_FIRM_COLUMNS", "candidate_layers", "to_geodataframe", "write_candidate_outputs",
+__all__ = ["CANDIDATE_FIRM_COLUMNS", "candidate_layers", "gis_columns", "to_geodataframe", "write_candidate_outputs",
            "write_geopackage", "write_geoparquet"]
 
 #: Columns of ``candidate_firms.csv``.
@@ -85,9 +85,21 @@ def _gpkg_blob(geometry: Geometry, srs_id: int = 4326) -> bytes:
 # the layers
 # ---------------------------------------------------------------------------------------------------------------
 
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns a GIS understands: numbers (whole numbers nullable), text (lists and tuples as text), booleans
-    as 0/1."""
+def gis_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns of ``frame`` in types a GIS understands: numbers (whole numbers as nullable integers), text
+    (lists and tuples written as text), booleans as 0/1; every kind of missing value (None, NaN, pd.NA) becomes
+    missing. The layers :func:`write_geopackage` and :func:`write_geoparquet` write are made of such columns.
+
+    Parameters
+    ----------
+    frame
+        Any table; it is not changed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same columns and index, converted.
+    """
     out = pd.DataFrame(index=frame.index)
     for column in frame.columns:
         series = frame[column]
@@ -141,8 +153,8 @@ def candidate_layers(found: CandidateResult, firms: pd.DataFrame) -> dict[str, t
                             cell_names[["place", "county", "region", "country"]]], axis=1)
     cell_table.insert(2, "resolution", CELL_RESOLUTION)
     cell_geoms: list[Geometry] = [("Polygon", [ring]) for ring in cells["boundary"]]
-    return {"circles": (_plain(circles), circle_geoms), "member_firms": (_plain(located), firm_geoms),
-            "cells": (_plain(cell_table), cell_geoms)}
+    return {"circles": (gis_columns(circles), circle_geoms), "member_firms": (gis_columns(located), firm_geoms),
+            "cells": (gis_columns(cell_table), cell_geoms)}
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -103,7 +103,7 @@ def test_random_removals_same_for_any_scheduler() -> None:
 
 @pytest.mark.parametrize("share", [1, 2, 5, 16])
 def test_shared_passes_give_the_same_curves(share: int) -> None:
-    from clusterwatch.analysis.network import _kernels
+    from clusterwatch.analysis.network.health import random_removal_curves, removal_curve
 
     rng = np.random.default_rng(share)
     pairs = rng.integers(0, 400, size=(900, 2))
@@ -112,9 +112,9 @@ def test_shared_passes_give_the_same_curves(share: int) -> None:
     _, _, u, v, indptr, indices = graph.local
     ks = np.array([0, 1, 7, 30, 120])
     orders = np.stack([rng.choice(graph.n_nodes, 120, replace=False) for _ in range(23)])
-    largest, components = _kernels.random_removal_curves(u, v, indptr, indices, orders, ks, share)
+    largest, components = random_removal_curves(u, v, indptr, indices, orders, ks, share)
     for row, order in enumerate(orders):
-        one_l, one_c = _kernels.removal_curve(u, v, indptr, indices, order, ks)
+        one_l, one_c = removal_curve(u, v, indptr, indices, order, ks)
         assert np.array_equal(largest[row], one_l) and np.array_equal(components[row], one_c)
 
 

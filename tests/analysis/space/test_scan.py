@@ -12,7 +12,7 @@ from scipy import stats
 
 from clusterwatch import InputError, OptionError
 from clusterwatch.analysis.space import BernoulliScanResult, bernoulli_scan, bernoulli_scan_each
-from clusterwatch.analysis.space._bernoulli_kernels import windows as build_windows
+from clusterwatch.analysis.space.bernoulli import scan_windows as build_windows
 from clusterwatch.analysis.space.bernoulli import site_points
 from clusterwatch.cli import run
 from clusterwatch.stats import monte_carlo_p

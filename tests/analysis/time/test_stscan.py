@@ -11,7 +11,9 @@ import pytest
 from scipy import stats
 
 from clusterwatch.analysis.time import cube_from_counts, space_time_permutation_scan
-from clusterwatch.analysis.time._scan_kernel import blocks, circles, scan_replicates
+from clusterwatch.analysis.time.stscan import circle_blocks as blocks
+from clusterwatch.analysis.time.stscan import scan_circles as circles
+from clusterwatch.analysis.time.stscan import scan_replicates
 from clusterwatch.errors import InputError, OptionError
 from clusterwatch.stats import monte_carlo_p
 

@@ -10,7 +10,7 @@ import pytest
 
 import clusterwatch
 from clusterwatch import InputError
-from clusterwatch.io.adapters._common import local_code, stable_id
+from clusterwatch.io.adapters import local_code, stable_id
 from clusterwatch.io.adapters.licences import canadian_postcode, two_digit_year_dates
 from clusterwatch.io.validate import CODE_PATTERNS
 

@@ -57,6 +57,12 @@ class Health:
         return pd.DataFrame([self.metrics])
 
 
+#: The compiled removal curves (largest component and number of components after each removal count), public
+#: under these names for tests and reuse: one removal order, and many orders sharing passes.
+removal_curve = _kernels.removal_curve
+random_removal_curves = _kernels.random_removal_curves
+
+
 def check_removals(removals: Sequence[int], n: int) -> np.ndarray:
     """Validate removal counts (positive ints) and keep those below ``n``, sorted, with 0 first."""
     values = list(removals)

@@ -32,6 +32,10 @@ from clusterwatch.errors import InputError, OptionError
 from clusterwatch.stats import check_permutations, monte_carlo_p, resolve_seed
 from clusterwatch.stats.inference import Seed
 
+#: Each centre's window list (its sites by distance while the population and radius caps hold): the compiled
+#: kernel every Bernoulli scan builds its circles with, public under this name for tests and reuse.
+scan_windows = windows
+
 COORDINATES: tuple[str, ...] = ("latlon", "xy")
 
 

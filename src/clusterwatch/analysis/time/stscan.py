@@ -22,6 +22,12 @@ from clusterwatch.stats import check_permutations, monte_carlo_p, resolve_seed
 #: Blocks of circle steps skipped together when they cannot beat the best cylinder (exact; only speed depends on
 #: these): a block ends when the entries inside grow by 5 %, after 64 steps, and circles under 20 entries are
 #: scored one by one.
+#: The compiled kernels of the space-time scan, public under these names for tests and reuse: the circles around
+#: each site (:func:`scan_circles`), their blocks of little growth (:func:`circle_blocks`) and the replicates'
+#: largest likelihood ratios (:func:`scan_replicates`).
+scan_circles = circles
+circle_blocks = blocks
+
 _BLOCK_GROWTH = 0.05
 _BLOCK_LONGEST = 64
 _BLOCK_SMALL = 20.0

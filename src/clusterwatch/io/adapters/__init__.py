@@ -7,10 +7,12 @@ format is adding a module.
 import importlib
 import pkgutil
 
+from clusterwatch.io.adapters._common import local_code, stable_id
 from clusterwatch.io.adapters.base import Adapter, Extract, ReadOptions, get_adapter, list_adapters, register
 
 for _info in pkgutil.iter_modules(__path__):
     if _info.name != "base" and not _info.name.startswith("_"):
         importlib.import_module(f"{__name__}.{_info.name}")
 
-__all__ = ["Adapter", "Extract", "ReadOptions", "get_adapter", "list_adapters", "register"]
+# local_code and stable_id: the keys an adapter makes for a source without codes of a known system or without ids
+__all__ = ["Adapter", "Extract", "ReadOptions", "get_adapter", "list_adapters", "local_code", "register", "stable_id"]
