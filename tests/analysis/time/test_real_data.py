@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import h3
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -45,12 +46,76 @@ def test_seattle_arts_and_recreation_cluster_in_west_and_south_seattle(seattle: 
     assert {z for cell in best.locations for z in zips[cell].split(";")} >= {"98116", "98126", "98136", "98106"}
     assert (str(best.start), best.observed, round(best.expected, 1)) == ("2024", 24, 12.7)
     assert best.llr == pytest.approx(4.211, abs=1e-3) and best.p < 0.05
-    hot = emerging_hot_spots(cube).summary()
-    assert hot["new hot spot"] + hot["consecutive hot spot"] == 8
     # what would we have seen? not yet at the end of 2024, flagged at the end of 2025
     history = emergence_history(entries, ["2024-12-31", "2025-12-31"], resolution=7, start="2006-01-01",
                                 permutations=999, rng=1).to_frame()
     assert history["cluster_p"].tolist()[0] > 0.05 > history["cluster_p"].tolist()[1]
+
+
+def _esri_hot_category(hot: np.ndarray, cold: np.ndarray, trend: str) -> str:
+    """Esri's hot-spot categories from a location's hot/cold series (the wording of *How Emerging Hot Spot Analysis
+    works*), written here independently of :mod:`clusterwatch.analysis.time.categories`; hot side only."""
+    n, n_hot = hot.size, int(hot.sum())
+    most = 10 * n_hot >= 9 * n  # at least 90 % of the time-step intervals
+    if not hot[-1]:
+        return "historical hot spot" if most else "no pattern detected"
+    if most:
+        return {"increasing": "intensifying", "decreasing": "diminishing"}.get(trend, "persistent") + " hot spot"
+    if n_hot == 1:
+        return "new hot spot"
+    run = n - np.flatnonzero(~hot)[-1] - 1  # the final uninterrupted run of hot intervals
+    if run == n_hot:
+        return "consecutive hot spot"
+    return "oscillating hot spot" if cold.any() else "sporadic hot spot"
+
+
+@pytest.mark.filterwarnings("ignore:The weights matrix is not fully connected")
+def test_seattle_emerging_hot_spots_match_esda_and_kendall(seattle: pd.DataFrame) -> None:
+    """The oracle: Gi* of every bin from esda on a space-time neighbourhood built here from h3 alone, BH from scipy,
+    every cell's trend from a Mann-Kendall S and variance checked against scipy's Kendall tau, and Esri's rules."""
+    esda = pytest.importorskip("esda")
+    weights = pytest.importorskip("libpysal.weights")
+    from scipy import stats
+
+    entries = code_entries(seattle, code="71", code_system="naics")
+    cube = entries_cube(entries, resolution=7, period="year", start="2006-01-01", as_of="2025-12-31")
+    ours = emerging_hot_spots(cube, inference="normal")  # esda's analytical p is the normal one
+    cells, n_per = list(cube.locations), cube.shape[1]
+    index = {cell: i for i, cell in enumerate(cells)}
+    # the bin (cell, t) and its neighbours: cells within one H3 step, in periods t and t - 1 (self left to star=True)
+    neighbours = {}
+    for cell, i in index.items():
+        ring = [index[c] for c in h3.grid_disk(cell, 1) if c in index]
+        for t in range(n_per):
+            neighbours[i * n_per + t] = [j * n_per + u for j in ring for u in (t - 1, t)
+                                         if u >= 0 and (j, u) != (i, t)]
+    w = weights.W(neighbours, silence_warnings=True)
+    theirs = esda.G_Local(cube.counts.ravel().astype(float), w, transform="B", star=True, permutations=0)
+    z = np.asarray(theirs.Zs).reshape(cube.shape)
+    p = 2 * np.asarray(theirs.p_norm).reshape(cube.shape)
+    np.testing.assert_allclose(ours.z, z, atol=1e-6)
+    q = stats.false_discovery_control(p.ravel()).reshape(p.shape)
+    hot, cold = (q <= 0.05) & (z > 0), (q <= 0.05) & (z < 0)
+    assert not cold.any()
+    np.testing.assert_array_equal(ours.hot, hot)
+    years = np.arange(n_per)
+    expected = []
+    for i in range(len(cells)):
+        series = z[i]
+        s = float(np.sign(series[None, :] - series[:, None])[np.triu_indices(n_per, 1)].sum())
+        _, ties = np.unique(np.round(series, 9), return_counts=True)
+        var = (n_per * (n_per - 1) * (2 * n_per + 5) - (ties * (ties - 1) * (2 * ties + 5)).sum()) / 18
+        tau = stats.kendalltau(years, series)  # the same S and variance, without the continuity correction
+        assert tau.pvalue == pytest.approx(2 * stats.norm.sf(abs(s) / np.sqrt(var)), rel=1e-6)
+        mk_p = 2 * stats.norm.sf((abs(s) - 1) / np.sqrt(var)) if s else 1.0
+        assert ours.trend_p[i] == pytest.approx(mk_p, rel=1e-6, abs=1e-12)
+        trend = ("increasing" if s > 0 else "decreasing") if mk_p <= 0.05 else "none"
+        expected.append(_esri_hot_category(hot[i], cold[i], trend))
+    assert list(ours.category) == expected
+    # the finding quoted in the README, as the oracle gives it: 4 new and 8 consecutive hot spots, all rising
+    found = pd.Series(expected).value_counts().to_dict()
+    assert found == {"no pattern detected": 12, "consecutive hot spot": 8, "new hot spot": 4}
+    assert set(ours.trend[np.asarray(expected) != "no pattern detected"]) == {"increasing"}
 
 
 def test_little_rock_internet_sales_emerge_in_the_south_west(shared_data: Path) -> None:
