@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from pathlib import Path
 
@@ -30,6 +31,11 @@ def _check_outputs(out: Path) -> pd.DataFrame:
     assert list(members.columns) == CANDIDATE_FIRM_COLUMNS  # names, addresses, coordinates, places
     assert (out / "candidates.gpkg").stat().st_size > 0 and (out / "candidate_firms.parquet").stat().st_size > 0
     assert set(members["candidate_id"]) == set(cand["candidate_id"])
+    # the files agree: each candidate's firms are listed once each, and its pieces are activities that were tested
+    assert members.groupby("candidate_id").size().to_dict() == cand.set_index("candidate_id")["n_firms"].to_dict()
+    assert not members.duplicated(["candidate_id", "firm_id"]).any()
+    tested = set(pd.read_csv(out / "activities.csv")["activity_id"])
+    assert set(cand["pieces"].str.split(";").explode()) <= tested
     geo = json.loads((out / "candidates.geojson").read_text())
     assert geo["type"] == "FeatureCollection" and len(geo["features"]) == len(cand)
     for feature in geo["features"]:
@@ -57,7 +63,9 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     assert run(["demo", "--out", str(out)]) == 0
     cand = _check_outputs(out)
     assert (out / "clusterwatch.duckdb").exists()
-    assert len(cand) >= 1 and set(cand["activity_source"]) == {"text"}  # no industry codes in SBIR: texts carry it
+    # no industry codes in SBIR: only text groups (and the young firms) are tested, and texts carry the candidates
+    assert set(pd.read_csv(out / "activities.csv")["source"]) == {"text", "entries"}
+    assert not cand.empty and set(cand["activity_source"]) == {"text"}
     page = (out / "report.html").read_text()
     assert "sbir_demo_awards" in page  # the data section names what was read
 
@@ -73,8 +81,13 @@ def test_scan_code_register_and_determinism(tmp_path: Path, shared_data: Path) -
             "--permutations", "999", "--seed", "5"]
     assert run([*args, "-w", str(tmp_path / "a.duckdb"), "--out", str(tmp_path / "a")]) == 0
     cand = _check_outputs(tmp_path / "a")
-    assert len(cand) >= 1 and set(cand["activity_source"]) == {"code"}
-    assert cand["activity"].str.match(r"^(naics|cluster):").all()
+    assert set(cand["activity_source"]) == {"code"} and cand["activity"].str.match(r"^(naics|cluster):").all()
+    # the places the full register's Bernoulli scan finds (README): manufacturing at the Gloucester industrial
+    # estate leads; eating places at Willowbrook
+    top = cand.iloc[0]
+    assert top["activity"] == "naics:33" and top["place"].startswith("Gloucester")
+    assert math.hypot(top["lat"] - 49.099, (top["lon"] + 122.47) * 0.65) < 0.03
+    assert cand.loc[cand["activity"] == "naics:7225", "place"].str.startswith("Willowbrook").any()
     # the same input and seed give identical outputs; the workspace alone (no SOURCE) works too
     assert run(["scan", "-w", str(tmp_path / "a.duckdb"), "--out", str(tmp_path / "b"), "--no-text",
                 "--min-firms", "10", "--permutations", "999", "--seed", "5"]) == 0

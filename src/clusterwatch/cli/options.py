@@ -151,7 +151,7 @@ DatasetOpt = Annotated[
 SeedOpt = Annotated[int | None, typer.Option("--seed", min=0, help="Random seed (default: drawn, then printed).")]
 PermutationsOpt = Annotated[int, typer.Option("--permutations", min=0, help="Monte Carlo replicates.")]
 MaxPopulationOpt = Annotated[
-    float, typer.Option("--max-population", help="Largest scan window as a share of all firms, in (0, 0.5] "
+    float, typer.Option("--max-population", help="Largest Bernoulli scan window as a share of all firms, in (0, 0.5] "
                                                  "(SaTScan's default: 0.5).")
 ]
 AlphaOpt = Annotated[float, typer.Option("--alpha", help="False-discovery rate (Benjamini-Hochberg).")]

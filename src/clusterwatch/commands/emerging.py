@@ -59,11 +59,12 @@ def emerging(
         int | None, typer.Option("--max-temporal", help="Longest space-time cluster, in periods (default: half).")
     ] = None,
     max_spatial_share: Annotated[
-        float, typer.Option("--max-spatial-share", help="Largest share of all entries a scan circle may hold "
-                                                        "(SaTScan's default: 0.5).")
+        float, typer.Option("--max-spatial-share", help="Largest share of all entries a space-time scan circle may "
+                                                        "hold (SaTScan's default: 0.5).")
     ] = MAX_POPULATION,
     max_radius_km: Annotated[
-        float | None, typer.Option("--max-radius-km", help="Largest scan circle radius in km (default: none).")
+        float | None, typer.Option("--max-radius-km", help="Largest space-time scan circle radius in km "
+                                                           "(default: none).")
     ] = None,
     permutations: PermutationsOpt = PERMUTATIONS,
     seed: SeedOpt = None,

@@ -148,7 +148,8 @@ def scan_space(
     code: CodeOpt = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", help="Scan every activity at this code level instead (sector, 3, division ...)."),
+        typer.Option("--by", help="Bernoulli-scan every activity at this code level instead (sector, 3, "
+                                  "division ...)."),
     ] = None,
     code_system: CodeSystemOpt = None,
     min_firms: Annotated[int, typer.Option("--min-firms", help="With --by: activities with at least this many "

@@ -185,7 +185,8 @@ def scan_map(result: BernoulliScanResult, *, max_clusters: int = 10) -> str:
 
 def scans_html(results: Mapping[str, BernoulliScanResult], *, title: str, notes: Sequence[str] = (),
                summary: pd.DataFrame | None = None) -> str:
-    """The scan page: a summary over activities (when several), then each activity's map and clusters."""
+    """The Bernoulli scan page (``scan-space``): a summary over activities (when several), then each activity's map
+    and clusters."""
     sections = []
     if summary is not None and len(results) > 1:
         sections.append({"title": "Most likely cluster of each activity", "note": "Sorted by LLR.", "svg": None,
