@@ -301,21 +301,29 @@ class Workspace:
         return self.rejected_path
 
     # -- reading
+    @staticmethod
+    def _known_firms(as_of: dt.date | str | None, datasets: Sequence[str] | None, firms: str = "firms"
+                     ) -> tuple[str, list[Any]]:
+        """The WHERE conditions (and their parameters) of the firms known on ``as_of`` in ``datasets``, on the
+        firms table (or alias) ``firms``: the one as-of rule of the workspace's SQL."""
+        sql, params = "", []
+        if as_of is not None:
+            day = pd.Timestamp(as_of).date()
+            sql += (f" AND ({firms}.founded IS NULL OR {firms}.founded <= ?)"
+                    f" AND ({firms}.dissolved IS NULL OR {firms}.dissolved > ?)")
+            params += [day, day]
+        if datasets:
+            sql += f" AND {firms}.dataset IN (SELECT unnest(?::VARCHAR[]))"
+            params.append(list(datasets))
+        return sql, params
+
     def firms(self, *, as_of: dt.date | str | None = None, datasets: Sequence[str] | None = None) -> pd.DataFrame:
         """Firms, optionally as known on a date: founded on or before it and not dissolved by it.
 
         Firms with no founding date are kept (their age is unknown, not in the future).
         """
-        sql = "SELECT * FROM firms WHERE 1=1"
-        params: list[Any] = []
-        if as_of is not None:
-            day = pd.Timestamp(as_of).date()
-            sql += " AND (founded IS NULL OR founded <= ?) AND (dissolved IS NULL OR dissolved > ?)"
-            params += [day, day]
-        if datasets:
-            sql += " AND dataset IN (SELECT unnest(?::VARCHAR[]))"
-            params.append(list(datasets))
-        return self._con.execute(sql + " ORDER BY dataset, firm_id", params).df()
+        where, params = self._known_firms(as_of, datasets)
+        return self._con.execute(f"SELECT * FROM firms WHERE 1=1{where} ORDER BY dataset, firm_id", params).df()
 
     def events(self, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
         """Dated evidence events (awards, patents, projects, funding rounds ...); with ``as_of`` only those dated on
@@ -334,17 +342,11 @@ class Workspace:
         """Every official code of the firms :meth:`firms` returns for the same ``as_of`` and ``datasets``, one row
         per firm and code (``dataset, firm_id, code, code_system, rank``; rank 0 is the primary code, then the
         order of ``codes``), ordered as :meth:`firms` orders the firms, then by rank."""
-        sql = ('SELECT c.dataset, c.firm_id, c.code, c.code_system, c."rank" FROM firm_codes c '
-               "JOIN firms f ON f.dataset = c.dataset AND f.firm_id = c.firm_id WHERE 1=1")
-        params: list[Any] = []
-        if as_of is not None:
-            day = pd.Timestamp(as_of).date()
-            sql += " AND (f.founded IS NULL OR f.founded <= ?) AND (f.dissolved IS NULL OR f.dissolved > ?)"
-            params += [day, day]
-        if datasets:
-            sql += " AND c.dataset IN (SELECT unnest(?::VARCHAR[]))"
-            params.append(list(datasets))
-        return self._con.execute(sql + ' ORDER BY c.dataset, c.firm_id, c."rank"', params).df()
+        where, params = self._known_firms(as_of, datasets, "f")
+        return self._con.execute(
+            'SELECT c.dataset, c.firm_id, c.code, c.code_system, c."rank" FROM firm_codes c '
+            f"JOIN firms f ON f.dataset = c.dataset AND f.firm_id = c.firm_id WHERE 1=1{where} "
+            'ORDER BY c.dataset, c.firm_id, c."rank"', params).df()
 
     def relations(self, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
         """Relations; with ``as_of`` only those dated on or before it (undated ones are kept)."""
