@@ -113,7 +113,7 @@ def main() -> int:
                                                        f"  (expected {EXPECTED_ROWS:,})"))
     print(f"accepted       {report.accepted:>12,}")
     print(f"rejected       {report.rejected:>12,}  {report.rejected_by_reason}")
-    print(f"activities     {report.events:>12,}")
+    print(f"events         {report.events:>12,}")
     print(f"located by     {report.located_by}")
     for name, (seconds, stage_peak) in timings.items():
         print(f"{name:<14} {seconds:>10.1f} s  {report.rows_read / seconds:>12,.0f} rows/s  "

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -94,25 +95,25 @@ def firm_code_table(firms: pd.DataFrame) -> pd.DataFrame:
 ['c', '62', 'naics', 0]]
     """
     keys = ["dataset", "firm_id"] if "dataset" in firms else ["firm_id"]
-    n = len(firms)
     empty = pd.Series(pd.NA, index=firms.index, dtype="string")
-    primary = firms.get("code", empty).astype("string").str.strip()
-    listed = explode_codes(firms.get("codes", empty))
-    position = pd.Series(range(n), index=firms.index)
-    order = pd.Series(pd.RangeIndex(len(listed)), index=listed.index)
-    long = pd.concat([
-        pd.DataFrame({"row": position.to_numpy(), "code": primary.to_numpy(), "step": -1}),
-        pd.DataFrame({"row": position.loc[listed.index].to_numpy(), "code": listed.to_numpy(),
-                      "step": order.to_numpy()}),
-    ], ignore_index=True)
-    long = long[long["code"].notna() & (long["code"] != "")]
-    long = long.sort_values(["row", "step"], kind="stable").drop_duplicates(["row", "code"])
-    has_primary = (long["step"] == -1).groupby(long["row"]).transform("any")
-    long["rank"] = long.groupby("row").cumcount() + (~has_primary.astype(bool)).astype(int)
-    rows = long["row"].to_numpy(dtype="int64")
-    out = pd.DataFrame({k: firms[k].to_numpy()[rows] for k in keys})
-    out["code"] = long["code"].astype("string").to_numpy()
-    systems = firms.get("code_system", empty).astype("string")
-    out["code_system"] = pd.array(systems.to_numpy()[rows], dtype="string")
-    out["rank"] = long["rank"].to_numpy(dtype="int64")
+    primary = firms.get("code", empty).astype("string").str.strip().replace("", pd.NA).reset_index(drop=True)
+    codes = firms.get("codes", empty).astype("string").reset_index(drop=True)
+    # most registers list one code, the primary one, in `codes`: only the other firms' lists need splitting
+    other = (codes.notna() & (codes.str.strip() != primary).fillna(True)).to_numpy(dtype=bool)
+    listed = explode_codes(codes[other])
+    extra_rows = listed.index.to_numpy(dtype=np.int64)
+    new = (listed.to_numpy(dtype=object) != primary.iloc[extra_rows].to_numpy(dtype=object, na_value=None))
+    extra = pd.DataFrame({"row": extra_rows[new], "code": listed[new].to_numpy(dtype=object)})
+    extra = extra.drop_duplicates(["row", "code"])
+    extra_rank = extra.groupby("row").cumcount().to_numpy(dtype=np.int64) + 1
+    has = np.flatnonzero(primary.notna().to_numpy(dtype=bool))
+    rows = np.concatenate([has, extra["row"].to_numpy(dtype=np.int64)])
+    rank = np.concatenate([np.zeros(len(has), dtype=np.int64), extra_rank])
+    code = pd.concat([primary.iloc[has], pd.Series(extra["code"].to_numpy(), dtype="string")], ignore_index=True)
+    order = np.lexsort((rank, rows))
+    rows = rows[order]
+    out = pd.DataFrame({k: firms[k].iloc[rows].reset_index(drop=True) for k in keys})
+    out["code"] = code.iloc[order].reset_index(drop=True)
+    out["code_system"] = firms.get("code_system", empty).astype("string").iloc[rows].reset_index(drop=True)
+    out["rank"] = rank[order]
     return out

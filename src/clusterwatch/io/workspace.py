@@ -165,7 +165,6 @@ class Workspace:
                     con.execute("ALTER TABLE sources RENAME COLUMN activities TO events")
                 con.execute("UPDATE sources SET rows_are = 'events' WHERE rows_are = 'activities'")
             con.execute(_table_sql("firm_codes", FIRM_CODE_COLUMNS))
-            con.execute("DELETE FROM firm_codes")
             self._insert("firm_codes", firm_code_table(self._con.execute(
                 "SELECT dataset, firm_id, code, codes, code_system FROM firms ORDER BY dataset, firm_id").df()),
                 FIRM_CODE_COLUMNS)
@@ -180,8 +179,8 @@ class Workspace:
         con = self._con
         if "activities" in tables:
             con.execute("CREATE TEMP VIEW events AS SELECT * FROM main.activities")
-        else:
-            con.execute("CREATE TEMP TABLE events AS SELECT * FROM (SELECT NULL::VARCHAR AS dataset) WHERE false")
+        else:  # no table of dated evidence at all: an empty one
+            con.execute(_table_sql("events", EVENT_COLUMNS).replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
         con.register("firm_codes", firm_code_table(con.execute(
             "SELECT dataset, firm_id, code, codes, code_system FROM firms ORDER BY dataset, firm_id").df()))
         self._old_sources = True
