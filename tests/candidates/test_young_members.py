@@ -1,0 +1,109 @@
+"""Young-firms candidates: their members are the young firms doing shared work in the circle (codes that recur there
+more than the register's young firms elsewhere give by chance), the circle's other young firms are context."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from clusterwatch.candidates import find_candidates
+from clusterwatch.candidates.activities import code_keys, shared_code_members
+
+FAST = dict(permutations=999, kd_permutations=19, use_text=False)
+COMMON = np.array(["238220", "722511", "445110", "541110", "811111", "236118", "311811", "332710"])
+
+
+def test_shared_code_members_by_hand() -> None:
+    # circle: 3 young firms of A (rare: 1 of the 200 young firms elsewhere), 2 of B (common: 60 of 200),
+    # 1 of C, 1 without a code; elsewhere 1 A, 60 B, 139 D
+    keys = pd.Series(["A"] * 3 + ["B"] * 2 + ["C", None] + ["A"] + ["B"] * 60 + ["D"] * 139, dtype="string")
+    pool = np.ones(len(keys), dtype=bool)
+    kept = shared_code_members(np.arange(7), keys, pool)
+    assert kept.tolist() == [0, 1, 2]
+    # the p-values behind it, by hand: n = 6 coded young firms in the circle
+    p_a = stats.binom.sf(2, 6, 1 / 200)  # P(X >= 3), ~2e-6
+    p_b = stats.binom.sf(1, 6, 60 / 200)  # P(X >= 2), ~0.58
+    assert p_a < 1e-5 < 0.05 < p_b
+    # BH over the 3 codes present (C has one firm: p = 1): A's q = 3 p_a <= 0.05; at alpha below it A goes too
+    assert shared_code_members(np.arange(7), keys, pool, alpha=2.9 * p_a).tolist() == []
+    # two firms of a code found nowhere else recur; the pool decides what "elsewhere" is
+    keys2 = pd.Series(["E", "E", "B"] + ["B"] * 50, dtype="string")
+    assert shared_code_members(np.arange(3), keys2, np.ones(53, dtype=bool)).tolist() == [0, 1]
+    assert shared_code_members(np.arange(3), keys2, np.ones(53, dtype=bool), min_count=3).tolist() == []
+    # NAICS keys at 4 digits: 488190 and 488111 share 4881
+    firms = pd.DataFrame({"code": ["488190", "488111", "541370"], "code_system": "naics"})
+    assert code_keys(firms).tolist() == ["naics:4881", "naics:4881", "naics:5413"]
+
+
+def _register(seed: int, n: int = 1200) -> pd.DataFrame:
+    """Common codes around 12 towns, founding years 1980-2019 independent of place and code."""
+    rng = np.random.default_rng(seed)
+    towns = rng.uniform([46.8, -122.4], [47.2, -121.6], size=(12, 2))
+    town = rng.integers(0, len(towns), n)
+    return pd.DataFrame({
+        "firm_id": [f"f{i:05d}" for i in range(n)], "name": [f"Firm {i}" for i in range(n)],
+        "lat": towns[town, 0] + rng.normal(0, 0.02, n), "lon": towns[town, 1] + rng.normal(0, 0.03, n),
+        "code": rng.choice(COMMON, n), "code_system": "naics",
+        "founded": pd.to_datetime(rng.integers(1980, 2020, n).astype(str) + "-06-01"),
+        "employees": rng.integers(1, 60, n).astype(float)})
+
+
+def _site(prefix: str, codes: list[str], rng: np.random.Generator) -> pd.DataFrame:
+    n = len(codes)
+    return pd.DataFrame({
+        "firm_id": [f"{prefix}{i}" for i in range(n)], "name": [f"{prefix} {i}" for i in range(n)],
+        "lat": 47.05 + rng.normal(0, 0.002, n), "lon": -121.95 + rng.normal(0, 0.003, n),
+        "code": codes, "code_system": "naics",
+        "founded": pd.to_datetime(rng.choice(np.arange(2016, 2020), n).astype(str) + "-03-01"),
+        "employees": rng.integers(2, 20, n).astype(float)})
+
+
+def test_young_candidate_holds_the_young_firms_of_recurring_codes() -> None:
+    # one site: a new technology of 4 codes x 4 young firms (no code with min_firms there; the codes occur nowhere
+    # else) and 20 other young firms of the register's common codes (2-3 per code, as the register's young firms
+    # give anywhere): the candidate is the 16, the 20 are its context. Every young firm in the circle as members
+    # (the rule before) would give precision 16/36 < 0.5.
+    rng = np.random.default_rng(5)
+    tech = _site("p", [c for c in ("541715", "334511", "541512", "488190") for _ in range(4)], rng)
+    noise = _site("y", [COMMON[i % len(COMMON)] for i in range(20)], rng)
+    firms = pd.concat([_register(5), tech, noise], ignore_index=True)
+    found = find_candidates(firms, as_of="2019-12-31", rng=1, **FAST)  # type: ignore[arg-type]
+    members = found.candidate_firms.groupby("candidate_id")["firm_id"].agg(set)
+    planted, others = set(tech["firm_id"]), set(noise["firm_id"])
+    best, held = max(members.items(), key=lambda kv: len(kv[1] & planted))
+    assert held == planted
+    row = found.candidates.set_index("candidate_id").loc[best]
+    assert row["activity_source"] == "entries" and row["n_firms"] == 16
+    # the evidence is the members': 16 dated, all young
+    assert row["n_dated"] == 16 and row["n_recent"] == 16
+    assert row["label"].startswith("Young firms: ")
+    # the other young firms of the circle are reported with the candidate, as context
+    context = found.context_firms
+    mine = set(context.loc[context["candidate_id"] == best, "firm_id"])
+    assert mine and mine <= others | set(firms["firm_id"]) - planted
+    assert len(mine & others) >= 15  # those inside the young-firms circle (the scan's circle may cut a few)
+    assert not mine & held
+    assert any("context, not members" in note for note in found.notes)
+
+
+def test_young_circle_without_a_shared_code_is_no_candidate() -> None:
+    # 12 young firms at one site, each of its own sector, none of the register's: significantly many young firms
+    # (the register's young share is 10 %), but no two do the same work (no code of any level has two of them),
+    # so no candidate claims them; the tested table says why
+    rng = np.random.default_rng(6)
+    codes = ["111110", "212111", "221111", "423110", "484110", "511110", "522110", "531110", "561110", "611110",
+             "621111", "711110"]
+    site = _site("u", codes, rng)
+    firms = pd.concat([_register(6), site], ignore_index=True)
+    found = find_candidates(firms, as_of="2019-12-31", rng=1, **FAST)  # type: ignore[arg-type]
+    young = found.tested[found.tested["activity_id"] == "entries:young"]
+    assert (young["outcome"] == "no shared code").any()
+    members = found.candidate_firms.groupby("candidate_id")["firm_id"].agg(set)
+    assert all(len(m & set(site["firm_id"])) < 5 for m in members), found.candidates[["label", "pieces"]]
+    # without codes at all the rule cannot apply: the young firms themselves are the candidate
+    uncoded = find_candidates(firms.drop(columns=["code", "code_system"]), as_of="2019-12-31", rng=1,
+                              **FAST)  # type: ignore[arg-type]
+    held = uncoded.candidate_firms.groupby("candidate_id")["firm_id"].agg(set)
+    assert any(len(m & set(site["firm_id"])) >= 10 for m in held)
+    assert uncoded.context_firms.empty
