@@ -1,11 +1,10 @@
-"""Young-firms candidates: their members are the young firms doing shared work in the circle (codes that recur there
-more than the register's young firms elsewhere give by chance), the circle's other young firms are context."""
+"""Young-firms candidates: their members are the young firms doing shared work in the circle (codes that recur there,
+at least twice what the register's young firms elsewhere give), the circle's other young firms are context."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from clusterwatch.candidates import find_candidates
 from clusterwatch.candidates.activities import code_keys, shared_code_members
@@ -15,22 +14,22 @@ COMMON = np.array(["238220", "722511", "445110", "541110", "811111", "236118", "
 
 
 def test_shared_code_members_by_hand() -> None:
-    # circle: 3 young firms of A (rare: 1 of the 200 young firms elsewhere), 2 of B (common: 60 of 200),
-    # 1 of C, 1 without a code; elsewhere 1 A, 60 B, 139 D
-    keys = pd.Series(["A"] * 3 + ["B"] * 2 + ["C", None] + ["A"] + ["B"] * 60 + ["D"] * 139, dtype="string")
+    # circle: 3 young firms of A (1 of the 200 young firms elsewhere), 2 of B (60 of 200), 2 of F (4 of 200),
+    # 1 of C, 1 without a code; elsewhere 1 A, 60 B, 4 F, 135 D. n = 8 coded young firms in the circle, so the
+    # expected counts are A 8/200 = 0.04, B 8 x 0.3 = 2.4, F 8 x 0.02 = 0.16: A (LQ 75) and F (12.5) recur, B (0.8)
+    # does not, C has one firm
+    keys = pd.Series(["A"] * 3 + ["B"] * 2 + ["F"] * 2 + ["C", None] + ["A"] + ["B"] * 60 + ["F"] * 4 + ["D"] * 135,
+                     dtype="string")
     pool = np.ones(len(keys), dtype=bool)
-    kept = shared_code_members(np.arange(7), keys, pool)
-    assert kept.tolist() == [0, 1, 2]
-    # the p-values behind it, by hand: n = 6 coded young firms in the circle
-    p_a = stats.binom.sf(2, 6, 1 / 200)  # P(X >= 3), ~2e-6
-    p_b = stats.binom.sf(1, 6, 60 / 200)  # P(X >= 2), ~0.58
-    assert p_a < 1e-5 < 0.05 < p_b
-    # BH over the 3 codes present (C has one firm: p = 1): A's q = 3 p_a <= 0.05; at alpha below it A goes too
-    assert shared_code_members(np.arange(7), keys, pool, alpha=2.9 * p_a).tolist() == []
-    # two firms of a code found nowhere else recur; the pool decides what "elsewhere" is
-    keys2 = pd.Series(["E", "E", "B"] + ["B"] * 50, dtype="string")
-    assert shared_code_members(np.arange(3), keys2, np.ones(53, dtype=bool)).tolist() == [0, 1]
-    assert shared_code_members(np.arange(3), keys2, np.ones(53, dtype=bool), min_count=3).tolist() == []
+    assert shared_code_members(np.arange(9), keys, pool).tolist() == [0, 1, 2, 5, 6]
+    # the ratio decides: at LQ >= 13 F goes, A (75) stays; two firms are needed, at three F goes
+    assert shared_code_members(np.arange(9), keys, pool, min_ratio=13.0).tolist() == [0, 1, 2]
+    assert shared_code_members(np.arange(9), keys, pool, min_count=3).tolist() == [0, 1, 2]
+    # the pool decides what "elsewhere" is: with only D firms elsewhere, B (no B elsewhere) recurs too
+    only_d = np.zeros(len(keys), dtype=bool)
+    only_d[:9] = True
+    only_d[-135:] = True
+    assert shared_code_members(np.arange(9), keys, only_d).tolist() == [0, 1, 2, 3, 4, 5, 6]
     # NAICS keys at 4 digits: 488190 and 488111 share 4881
     firms = pd.DataFrame({"code": ["488190", "488111", "541370"], "code_system": "naics"})
     assert code_keys(firms).tolist() == ["naics:4881", "naics:4881", "naics:5413"]

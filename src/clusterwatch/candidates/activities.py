@@ -19,7 +19,6 @@ from clusterwatch.candidates.config import STOP_WORD_PRESETS
 from clusterwatch.codes import code_title, naics_to_cluster, truncate
 from clusterwatch.codes.clusters import benchmark_clusters
 from clusterwatch.errors import ClusterwatchError, OptionError
-from clusterwatch.stats import benjamini_hochberg, binomial_excess
 
 __all__ = ["FORMAT_STOP_WORDS", "STOP_WORD_PRESETS", "Activity", "code_activities", "code_families", "code_keys",
            "firm_texts", "related_activities", "shared_code_members",
@@ -178,19 +177,24 @@ def code_keys(firms: pd.DataFrame) -> pd.Series:
     return out
 
 
-def shared_code_members(rows: np.ndarray, keys: pd.Series, pool: np.ndarray, *, alpha: float = 0.05,
-                        min_count: int = 2) -> np.ndarray:
+def shared_code_members(rows: np.ndarray, keys: pd.Series, pool: np.ndarray, *, min_count: int = 2,
+                        min_ratio: float = 2.0) -> np.ndarray:
     """The firms of an attribute circle (the young firms in a young-firms cluster) that share their work there.
 
     A circle of significantly many young firms holds two kinds of young firm: those of a trade that recurs there
-    (the cluster being born) and those that happen to be young and nearby (a register's young share of every
+    (the cluster being born) and those that happen to be young and nearby (the register's young share of every
     street). A facilitator asks "which young firms are doing something together here?": the first kind. So a
-    code (:func:`code_keys`) counts as *shared* in the circle when at least ``min_count`` of the circle's coded
-    young firms carry it and more than the register's young firms elsewhere would give by chance: the exact
-    one-sided binomial p-value of its count among the circle's ``n`` coded young firms, at the code's share of
-    the coded young firms outside the circle (a code found only here has p = 0), adjusted by Benjamini–Hochberg
-    over every code present in the circle, is at most ``alpha``. The circle's young firms of shared codes are
-    kept; the others (and young firms without a code) are context of the candidate, not its members.
+    code (:func:`code_keys`) is *shared* in the circle when at least ``min_count`` of the circle's young firms
+    carry it and it is over-represented among them: its count is at least ``min_ratio`` times what the register's
+    young firms elsewhere give — ``n`` (the circle's coded young firms) times the code's share of the coded young
+    firms outside the circle — a location quotient of the young firms' codes, LQ ≥ 2 by default (a code found
+    only here always qualifies). The circle's young firms of shared codes are kept; the others (and young firms
+    without a code) are the candidate's context, not its members.
+
+    Why a quotient, not a test: the circle's significance is the scan's, already established; this rule only
+    says which of its young firms make it up. Sites are small: two young firms of a code among 14 cannot pass an
+    exact test after adjustment when the code is 3 % of the register's young firms (p ≈ 0.06), although they are
+    five times what chance gives; a common trade (a restaurant code at 7 %) needs twice its expected count.
 
     Parameters
     ----------
@@ -200,10 +204,10 @@ def shared_code_members(rows: np.ndarray, keys: pd.Series, pool: np.ndarray, *, 
         Per firm of the table: its code key (missing where unknown), positionally aligned.
     pool
         Boolean mask over the table: the register's attribute firms (e.g. all its young firms).
-    alpha
-        Level of the adjusted test.
     min_count
         Fewest firms of one code that can share it.
+    min_ratio
+        Least ratio of the code's count in the circle to its expected count.
 
     Returns
     -------
@@ -213,7 +217,7 @@ def shared_code_members(rows: np.ndarray, keys: pd.Series, pool: np.ndarray, *, 
     Examples
     --------
     Four young firms of a code no young firm elsewhere has recur in the circle; two of seven of a code that 30 %
-    of the young firms elsewhere have do not, nor does a code held once:
+    of the young firms elsewhere have do not (expected 2.1), nor does a code held once:
 
     >>> import numpy as np, pandas as pd
     >>> keys = pd.Series(["naics:4881"] * 4 + ["naics:7225"] * 2 + ["naics:5416"] + ["naics:7225"] * 300
@@ -233,12 +237,8 @@ def shared_code_members(rows: np.ndarray, keys: pd.Series, pool: np.ndarray, *, 
     elsewhere = Counter(key[outside].tolist())
     n_out = int(outside.sum())
     counts = Counter(key[here].tolist())
-    codes = sorted(counts)
-    p = np.array([1.0 if counts[c] < min_count
-                  else 0.0 if elsewhere[c] == 0 or n_out == 0
-                  else binomial_excess(counts[c], len(here), elsewhere[c] / n_out, "greater") for c in codes])
-    q = benjamini_hochberg(p)
-    shared = {c for c, v in zip(codes, q, strict=True) if v <= alpha and counts[c] >= min_count}
+    shared = {c for c, k in counts.items()
+              if k >= min_count and (n_out == 0 or k >= min_ratio * len(here) * elsewhere[c] / n_out)}
     return here[np.array([key[r] in shared for r in here], dtype=bool)]
 
 

@@ -448,7 +448,7 @@ def find_candidates(
             continue
         context_rows = np.array([], dtype=np.int64)
         if keys is not None and by_id[row["activity_id"]].source == "entries":
-            shared = shared_code_members(members, keys, by_id[row["activity_id"]].members, alpha=config.alpha)
+            shared = shared_code_members(members, keys, by_id[row["activity_id"]].members)
             context_rows = np.setdiff1d(members, shared)
             members = shared
             if len(members) < config.min_firms:
