@@ -191,6 +191,11 @@ def shared_code_members(rows: np.ndarray, keys: pd.Series, pool: np.ndarray, *, 
     only here always qualifies). The circle's young firms of shared codes are kept; the others (and young firms
     without a code) are the candidate's context, not its members.
 
+    ``find_candidates`` applies it where chance could account for more than a quarter of the circle's young firms
+    (the scan's expected count > 0.25 x its young firms): where chance accounts for less, the circle is a new
+    place, its chance young firms are too few to matter, and a trade held once there (the fifth code of a new
+    technology) is as much the cluster as one held twice.
+
     Why a quotient, not a test: the circle's significance is the scan's, already established; this rule only
     says which of its young firms make it up. Sites are small: two young firms of a code among 14 cannot pass an
     exact test after adjustment when the code is 3 % of the register's young firms (p ≈ 0.06), although they are

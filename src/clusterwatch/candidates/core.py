@@ -65,6 +65,11 @@ CANDIDATE_COLUMNS = [
 TESTED_COLUMNS = ["activity_id", "cluster", "lat", "lon", "radius_km", "locations", "firms", "cases", "expected",
                   "relative_risk", "llr", "p_value", "p_gumbel", "p_used", "permutations", "q_value", "outcome"]
 CONTEXT_FIRM_COLUMNS = ["candidate_id", "firm_id", "reason"]
+#: A young-firms circle's young firms are sorted into shared work and context only where chance (the register's
+#: young share of the circle's firms, the scan's expected count) could account for more than this share of them;
+#: below it the circle is a new place (a new building or park), chance young firms are too few to matter, and a
+#: trade held once at the site is as much the cluster as one held twice.
+CHANCE_SHARE = 0.25
 #: Why a young firm in a young-firms candidate's circle is context, not a member.
 NOT_SHARED = "young, but its code does not recur among the circle's young firms"
 PIECE_COLUMNS = ["piece_id", "candidate_id", "role", "activity_id", "source", "label", "cluster", "lat", "lon",
@@ -429,7 +434,8 @@ def find_candidates(
                  else pd.Series(pd.NA, index=scanned.index, dtype="string"))
     point_level = ~precision.isin(sorted(AREA_PRECISIONS)).fillna(False).to_numpy(dtype=bool)
     # a young-firms piece holds the young firms whose codes recur in its circle (where the register's young firms
-    # have codes at all); the circle's other young firms are its context
+    # have codes at all, and chance could account for more than CHANCE_SHARE of the circle's young firms); the
+    # circle's other young firms are its context
     keys = code_keys(scanned) if young is not None else None
     if keys is not None and not keys[young].notna().any():
         keys = None
@@ -447,7 +453,8 @@ def find_candidates(
             tested.loc[int(k), "outcome"] = "too few firms"
             continue
         context_rows = np.array([], dtype=np.int64)
-        if keys is not None and by_id[row["activity_id"]].source == "entries":
+        if keys is not None and by_id[row["activity_id"]].source == "entries" and \
+                float(row["expected"]) > CHANCE_SHARE * float(row["cases"]):
             shared = shared_code_members(members, keys, by_id[row["activity_id"]].members)
             context_rows = np.setdiff1d(members, shared)
             members = shared
