@@ -44,7 +44,10 @@ Run (the full benchmark, about 10 minutes on 2 cores)::
 
     .venv/bin/python bench/bench_candidates.py --seeds 5
 
-and small while developing: ``--seeds 1 --permutations 99 --ppp-firms 5000 --backgrounds ppp-georgia``.
+and small while developing: ``--seeds 1 --permutations 99 --ppp-firms 5000 --backgrounds ppp-georgia`` (Langley's
+five-code kind alone: ``--backgrounds langley --kinds a-tech-5codes --seeds 1``). Further seeds, so that a figure
+is not one lucky set: ``--seed 6 --seeds 5`` runs seeds 6-10 (each seed draws its own background sample, founding
+dates and planted cluster).
 """
 
 from __future__ import annotations

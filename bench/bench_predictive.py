@@ -43,6 +43,18 @@ Compared, with bootstrap 95 % intervals (candidates, or cells, resampled):
      over all cells, O / E is the share of later entries that land in a ZIP already holding their activity
      (printed): the level a place picked at random reaches, below 1 since entries also land in new places.
 
+The diagnosis (printed per source and seed): (1) the register's dates (coverage, the commonest day of the year —
+year-only dates fall on 1 January —, firms per founding year, later entries per year, the register's entries in the
+trend years); (2) the status tests behind the labels (how many candidates pass young / rising after BH, the
+smallest q-values, the candidates' young shares against the register's); (3) *rules compared*: the default rule
+(spawning or emerging) and variants of it — young and rising both, young alone, rising alone, the top N by the
+entries trend's z, by the young excess, by the score — each with O / E against the stock (as above) and against
+the *recent pace* (E = later entries of its activities anywhere x the circle's share of their firms founded within
+``recent_years`` of the date; O / E below 1 there, with O / E stock above it, is regression to the mean: places
+picked for a recent burst get fewer later entries than the burst promised); (4) the size of the areas (Spearman
+of O / E and the stock a circle holds; circle radii); (5) the baseline's cells (how many recent and prior entries
+the top cells had: growth ratios of small counts pick noise).
+
 Run (about 5 minutes on 2 cores)::
 
     .venv/bin/python bench/bench_predictive.py --permutations 999
@@ -207,8 +219,16 @@ class Membership:
 
 
 def observed_expected(before: pd.DataFrame, later: pd.DataFrame, candidates: pd.DataFrame,
-                      member: Callable[[str, str], np.ndarray]) -> pd.DataFrame:
-    """Per candidate: later entries observed in it and expected from its activities' stock (module docstring)."""
+                      member: Callable[[str, str], np.ndarray], *,
+                      recent_from: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Per candidate: later entries observed in it and expected from its activities' stock (module docstring).
+
+    With ``recent_from``, also the circle's share of its activities' *recent* firms (founded since then),
+    ``recent_share``, and ``expected_recent`` = later firms of its activities anywhere x that share: the
+    expectation of a place whose recent pace simply goes on (the diagnosis of regression to the mean).
+    """
+    recent = (pd.to_datetime(before["founded"]) >= recent_from).to_numpy(dtype=bool) if recent_from is not None \
+        else None
     rows = []
     for cand, ids in zip(candidates.itertuples(index=False), pieces_of(candidates), strict=True):
         in_before = np.zeros(len(before), dtype=bool)
@@ -222,10 +242,17 @@ def observed_expected(before: pd.DataFrame, later: pd.DataFrame, candidates: pd.
         share = (in_before & near_before).sum() / stock if stock else float("nan")
         observed = int((in_later & near_later).sum())
         expected = float(in_later.sum() * share)
-        rows.append({"candidate_id": cand.candidate_id, "status": cand.status, "pieces": ";".join(ids),
-                     "n_firms": int(cand.n_firms), "stock_in_circle": int((in_before & near_before).sum()),
-                     "later_anywhere": int(in_later.sum()), "observed": observed, "expected": expected,
-                     "ratio": observed / expected if expected > 0 else float("nan")})
+        row = {"candidate_id": cand.candidate_id, "status": cand.status, "pieces": ";".join(ids),
+               "n_firms": int(cand.n_firms), "stock_in_circle": int((in_before & near_before).sum()),
+               "later_anywhere": int(in_later.sum()), "observed": observed, "expected": expected,
+               "ratio": observed / expected if expected > 0 else float("nan"),
+               "stock_share": share, "later_share": observed / in_later.sum() if in_later.sum() else float("nan")}
+        if recent is not None:
+            pool = in_before & recent
+            r_share = (pool & near_before).sum() / pool.sum() if pool.sum() else float("nan")
+            row.update({"recent_in_circle": int((pool & near_before).sum()), "circle_recent_share": r_share,
+                        "expected_recent": float(in_later.sum() * r_share) if np.isfinite(r_share) else float("nan")})
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -260,6 +287,8 @@ def baseline_cells(before: pd.DataFrame, later: pd.DataFrame, as_of: pd.Timestam
     cells["expected"] = cells["later_anywhere"] * cells["share"]
     cells["ratio"] = np.where(cells["expected"] > 0, cells["observed"] / cells["expected"].where(
         cells["expected"] > 0, 1.0), np.nan)
+    recent_total = cells.groupby("activity")["recent"].transform("sum")
+    cells["expected_recent"] = cells["later_anywhere"] * (cells["recent"] / recent_total.where(recent_total > 0))
     cells["growth"] = (cells["recent"] + 1) / (cells["prior"] + 1)
     cells["eligible"] = cells["recent"] >= 3
     return cells.sort_values(["eligible", "growth", "recent", "activity", "zip"],
@@ -303,11 +332,120 @@ def difference(a: pd.DataFrame, b: pd.DataFrame, seed: int, replicates: int = 20
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# the diagnosis: why the "new" labels do (not) predict later entries
+# ----------------------------------------------------------------------------------------------------------------
+
+
+def _pooled_pair(frame: pd.DataFrame, expected: str, seed: int) -> str:
+    """Pooled O / ``expected`` with its bootstrap interval (rows with a positive expectation)."""
+    v = frame[["observed", expected]].to_numpy(dtype=float) if len(frame) else np.zeros((0, 2))
+    v = v[np.isfinite(v[:, 1]) & (v[:, 1] > 0)]
+    stat = functools.partial(lambda x: float(x[:, 0].sum() / x[:, 1].sum()) if len(x) and x[:, 1].sum() else
+                             float("nan"))
+    return fmt_interval(*bootstrap(v, stat, seed=seed))
+
+
+def rule_groups(candidates: pd.DataFrame, oe: pd.DataFrame, top_n: int, alpha: float) -> dict[str, pd.DataFrame]:
+    """Candidates picked by the default rule and by variants of it (each a subset of ``oe``'s rows).
+
+    Variants: young and rising both (spawning only); young alone; rising alone; the top ``top_n`` by the entries
+    trend's z (the candidate's share of the register's entries rising most), by the young excess (young share
+    minus the register's), by the score.
+    """
+    c = candidates.set_index("candidate_id").loc[oe["candidate_id"]].reset_index()
+    known = c["status"] != "concentrated"
+    excess = (c["recent_share"] - c["base_recent_share"]).where(known)
+    picks = {
+        "default: spawning/emerging": c["status"].isin(NEW_STATUSES),
+        "spawning only (young and rising)": c["status"] == "spawning",
+        "young (young_q <= alpha)": c["young_q"] <= alpha,
+        "rising (rising_q <= alpha)": c["rising_q"] <= alpha,
+        f"top {top_n} by trend z": c.index.isin(c["trend_z"].where(known).nlargest(top_n).index),
+        f"top {top_n} by young excess": c.index.isin(excess.nlargest(top_n).index),
+        f"top {top_n} by score": c.index.isin(c["score"].where(known).nlargest(top_n).index),
+        "established/declining": c["status"].isin(OLD_STATUSES),
+        "all candidates": pd.Series(True, index=c.index),
+    }
+    return {name: oe[np.asarray(mask, dtype=bool)] for name, mask in picks.items()}
+
+
+def diagnose(name: str, result: Any, before: pd.DataFrame, later: pd.DataFrame, oe: pd.DataFrame,
+             cells: pd.DataFrame, top: pd.DataFrame, top_n: int, seed: int) -> list[dict[str, object]]:
+    """Print the figures that say why the labels do or do not predict; returns the variant rules' rows."""
+    base = result.base_rates
+    cand = result.candidates
+    alpha = result.config.status_alpha
+    print(f"  -- diagnosis ({name}, seed {seed}) --")
+    # 1. the register's dates: what 'founded' is, and how the cohorts look
+    founded = pd.to_datetime(before["founded"])
+    years = founded.dt.year.value_counts().sort_index()
+    last = years.loc[years.index >= years.index.max() - 11]
+    later_years = pd.to_datetime(later["founded"]).dt.year.value_counts().sort_index()
+    day = founded.dt.strftime("%m-%d").value_counts()
+    print(f"  dates: {base.n_dated:,} of {base.n_firms:,} scanned firms dated ({base.date_coverage:.0%}), "
+          f"{base.dated_years} distinct years; young share {base.young_share:.3f}; most common day of year "
+          f"{day.index[0]} holds {day.iloc[0] / len(founded):.1%} of dates; {founded.nunique():,} distinct dates")
+    print("  as-of firms per founding year (last 12): " + ", ".join(f"{y}: {n:,}" for y, n in last.items()))
+    print("  later entries per year: " + ", ".join(f"{y}: {n:,}" for y, n in later_years.items()))
+    print("  register entries in the trend years: " + ", ".join(f"{y}: {e:,}" for y, e in
+                                                                zip(base.years, base.entries, strict=True)))
+    # 2. the status tests behind the labels
+    if len(cand):
+        known = cand[cand["status"] != "concentrated"]
+        print(f"  candidates {len(cand)}, ages known {len(known)}; young q <= {alpha} (BH): "
+              f"{int((cand['young_q'] <= alpha).sum())} (smallest q {cand['young_q'].min():.3f}); rising: "
+              f"{int((cand['rising_q'] <= alpha).sum())} (smallest q {cand['rising_q'].min():.3f}); falling "
+              f"{int((cand['falling_q'] <= alpha).sum())}; "
+              f"candidate young share median {known['recent_share'].median():.3f} (register {base.young_share:.3f}), "
+              f"above the register's: {int((known['recent_share'] > base.young_share).sum())}/{len(known)}; "
+              f"trend z median {known['trend_z'].median():.2f}")
+    # 3. regression to the mean: later entries against the stock's share and against the recent entrants' share
+    groups = rule_groups(cand, oe, top_n, alpha)
+    groups[f"baseline top {top_n} cells"] = top
+    rows = []
+    for group, frame in groups.items():
+        v = frame[frame["expected"] > 0]
+        stock = float((v["stock_share"] * v["later_anywhere"]).sum() / v["later_anywhere"].sum()) \
+            if "stock_share" in v and len(v) else float("nan")
+        rows.append({"rule": group, "n": len(v), "O": int(v["observed"].sum()),
+                     "E (stock)": round(float(v["expected"].sum()), 1),
+                     "E (recent pace)": round(float(v["expected_recent"].sum()), 1),
+                     "O/E stock [95% CI]": _pooled_pair(v, "expected", seed),
+                     "O/E recent pace [95% CI]": _pooled_pair(v, "expected_recent", seed),
+                     "median stock in circle": float(v["stock_in_circle"].median()) if "stock_in_circle" in v
+                     else float(v["stock"].median()) if len(v) else float("nan"),
+                     "weighted stock share": round(stock, 4)})
+    table = pd.DataFrame(rows)
+    with pd.option_context("display.width", 220, "display.max_columns", 20):
+        print(table.to_string(index=False))
+    # 4. size of the areas: does O/E fall with the stock the circle already holds?
+    v = oe[oe["expected"] > 0]
+    if len(v) > 3:
+        rho = v["ratio"].rank().corr(v["stock_in_circle"].rank())
+        new = v[v["status"].isin(NEW_STATUSES)]
+        old = v[v["status"].isin(OLD_STATUSES)]
+        radius = cand.set_index("candidate_id")["radius_km"]
+        print(f"  size: Spearman(O/E, stock in circle) {rho:.2f} over {len(v)} candidates; median stock in circle "
+              f"new {new['stock_in_circle'].median():.0f} vs others {old['stock_in_circle'].median():.0f}; "
+              f"median radius new {radius.loc[new['candidate_id']].median():.2f} km vs others "
+              f"{radius.loc[old['candidate_id']].median():.2f} km; young-firms pieces among the new: "
+              f"{int(new['pieces'].str.contains('entries:young').sum())}/{len(new)}")
+    # 5. the baseline picks cells by the growth that its outcome measures again
+    eligible = cells[cells["eligible"]]
+    print(f"  baseline: eligible cells pooled O/E {eligible['observed'].sum() / eligible['expected'].sum():.3f}, "
+          f"vs recent pace {eligible['observed'].sum() / eligible['expected_recent'].sum():.3f}; top {top_n}: "
+          f"median recent entries {top['recent'].median():.0f}, prior {top['prior'].median():.0f}, stock "
+          f"{top['stock'].median():.0f}")
+    return [dict(r, source=name, seed=seed) for r in rows]
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # one source
 # ----------------------------------------------------------------------------------------------------------------
 
 
-def run_source(name: str, args: argparse.Namespace) -> list[dict[str, object]]:
+def run_source(name: str, args: argparse.Namespace,
+               diagnosis: list[dict[str, object]]) -> list[dict[str, object]]:
     as_of_text, end_text, text, zip_digits = SETTINGS[name]
     as_of, end = pd.Timestamp(as_of_text), pd.Timestamp(end_text)
     firms, events = load(name)
@@ -339,7 +477,8 @@ def run_source(name: str, args: argparse.Namespace) -> list[dict[str, object]]:
                   f"one: {assigned.mean():.0%}")
         member = Membership(before, later, groups,
                             young_from=as_of - pd.DateOffset(years=result.config.recent_years))
-        oe = observed_expected(before, later, candidates, member)
+        oe = observed_expected(before, later, candidates, member,
+                               recent_from=as_of - pd.DateOffset(years=result.config.recent_years))
         cells = baseline_cells(before, later, as_of, functools.partial(member.keys, zip_digits=zip_digits))
         new = oe[oe["status"].isin(NEW_STATUSES)]
         old = oe[oe["status"].isin(OLD_STATUSES)]
@@ -357,6 +496,7 @@ def run_source(name: str, args: argparse.Namespace) -> list[dict[str, object]]:
               "their activity count in E, not in O)")
         print(f"  pooled O/E difference, spawning/emerging - established/declining: {difference(new, old, seed)}; "
               f"spawning/emerging - baseline: {difference(new, top, seed)}")
+        diagnosis += diagnose(name, result, before, later, oe, cells, top, top_n, seed)
         if args.verbose:
             with pd.option_context("display.width", 220, "display.max_colwidth", 60):
                 print(oe.round(2).to_string(index=False))
@@ -375,15 +515,22 @@ def main() -> int:
     parser.add_argument("--verbose", action="store_true", help="print every candidate and baseline cell")
     args = parser.parse_args()
     started = time.perf_counter()
-    rows = []
+    rows: list[dict[str, object]] = []
+    diagnosis: list[dict[str, object]] = []
     for name in args.sources:
-        rows += run_source(name, args)
+        rows += run_source(name, args, diagnosis)
     table = pd.DataFrame(rows)[["source", "seed", "group", "n", "observed", "expected", "mean O/E [95% CI]",
                                 "pooled O/E [95% CI]", "O > E"]]
     print(f"\nfind_candidates ({core_api()} core), {args.permutations} replicates, Kd off; later entries observed "
           "(O) and expected from the activity's stock (E); bootstrap 95 % intervals over candidates / cells")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
         print(table.to_string(index=False))
+    if diagnosis:
+        print("\nrules compared (O/E stock: later entries against the circle's share of its activities' stock; O/E "
+              "recent pace: against its share of their recent firms, i.e. the recent pace going on)")
+        with pd.option_context("display.width", 220, "display.max_columns", 20):
+            print(pd.DataFrame(diagnosis)[["source", "seed", "rule", "n", "O", "E (stock)", "E (recent pace)",
+                                           "O/E stock [95% CI]", "O/E recent pace [95% CI]"]].to_string(index=False))
     print(f"wall time {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -25,8 +25,10 @@ from clusterwatch.candidates.activities import (
     Activity,
     code_activities,
     code_families,
+    code_keys,
     firm_texts,
     related_activities,
+    shared_code_members,
     text_activities,
 )
 from clusterwatch.candidates.config import CandidateConfig
@@ -63,6 +65,14 @@ CANDIDATE_COLUMNS = [
 ]
 TESTED_COLUMNS = ["activity_id", "cluster", "lat", "lon", "radius_km", "locations", "firms", "cases", "expected",
                   "relative_risk", "llr", "p_value", "p_gumbel", "p_used", "permutations", "q_value", "outcome"]
+CONTEXT_FIRM_COLUMNS = ["candidate_id", "firm_id", "reason"]
+#: A young-firms circle's young firms are sorted into shared work and context only where chance (the register's
+#: young share of the circle's firms, the scan's expected count) could account for more than this share of them;
+#: below it the circle is a new place (a new building or park), chance young firms are too few to matter, and a
+#: trade held once at the site is as much the cluster as one held twice.
+CHANCE_SHARE = 0.25
+#: Why a young firm in a young-firms candidate's circle is context, not a member.
+NOT_SHARED = "young, but its code does not recur among the circle's young firms"
 PIECE_COLUMNS = ["piece_id", "candidate_id", "role", "activity_id", "source", "label", "cluster", "lat", "lon",
                  "radius_km", "n_firms", "n_area", "relative_risk", "llr", "p_value", "q_value"]
 
@@ -81,7 +91,8 @@ class CandidateResult:
         Every significant cluster that went into a candidate (:data:`PIECE_COLUMNS`).
     tested
         Every cluster tested (:data:`TESTED_COLUMNS`), with its ``outcome``: ``piece``, ``not significant``,
-        ``one address`` (a building or mall, not a place) or ``too few firms``.
+        ``one address`` (a building or mall, not a place), ``too few firms`` or ``no shared code`` (a young-firms
+        circle whose young firms share no code: :func:`~clusterwatch.candidates.activities.shared_code_members`).
     activities
         Every activity tested: ``activity_id, source, label, n_firms, clusters_tested, best_p, best_q``.
     entries
@@ -104,6 +115,9 @@ class CandidateResult:
         Everything that made the result, the full seed included.
     seed, seed_spawn_key
         The seed (entropy and spawn key) that repeats the run.
+    context_firms
+        ``candidate_id, firm_id, reason``: firms in a candidate's circle that are shown with it but are not its
+        members — the young firms of a young-firms piece whose codes do not recur there.
     """
 
     candidates: pd.DataFrame
@@ -122,6 +136,8 @@ class CandidateResult:
     parameters: dict[str, Any]
     seed: int
     seed_spawn_key: tuple[int, ...] = ()
+    context_firms: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=CONTEXT_FIRM_COLUMNS),
+                                        repr=False)
 
     def to_frame(self) -> pd.DataFrame:
         """The candidates (a copy)."""
@@ -476,7 +492,14 @@ def find_candidates(
     precision = (scanned["geo_precision"].astype("string").str.lower() if "geo_precision" in scanned
                  else pd.Series(pd.NA, index=scanned.index, dtype="string"))
     point_level = ~precision.isin(sorted(AREA_PRECISIONS)).fillna(False).to_numpy(dtype=bool)
+    # a young-firms piece holds the young firms whose codes recur in its circle (where the register's young firms
+    # have codes at all, and chance could account for more than CHANCE_SHARE of the circle's young firms); the
+    # circle's other young firms are its context
+    keys = code_keys(scanned) if young is not None else None
+    if keys is not None and not keys[young].notna().any():
+        keys = None
     pieces: list[dict[str, Any]] = []
+    n_not_shared = 0
     for k in np.flatnonzero(tested["outcome"].to_numpy() == "piece") if len(tested) else []:
         row = tested.iloc[int(k)]
         result = concentration.scans[row["activity_id"]]
@@ -488,10 +511,25 @@ def find_candidates(
         if len(members) < config.min_firms:
             tested.loc[int(k), "outcome"] = "too few firms"
             continue
+        context_rows = np.array([], dtype=np.int64)
+        if keys is not None and by_id[row["activity_id"]].source == "entries" and \
+                float(row["expected"]) > CHANCE_SHARE * float(row["cases"]):
+            shared = shared_code_members(members, keys, by_id[row["activity_id"]].members)
+            context_rows = np.setdiff1d(members, shared)
+            members = shared
+            if len(members) < config.min_firms:
+                tested.loc[int(k), "outcome"] = "no shared code"
+                continue
+            n_not_shared += len(context_rows)
         pieces.append({"activity_id": row["activity_id"], "cluster": int(row["cluster"]), "lat": float(row["lat"]),
                        "lon": float(row["lon"]), "radius_km": float(row["radius_km"]), "members": members,
-                       "area": area, "relative_risk": float(row["relative_risk"]), "llr": float(row["llr"]),
+                       "area": area, "context": context_rows, "relative_risk": float(row["relative_risk"]),
+                       "llr": float(row["llr"]),
                        "p_value": float(row["p_value"]), "q_value": float(row["q_value"])})
+    if keys is not None and (n_not_shared or (tested["outcome"] == "no shared code").any()):
+        notes.append(f"young-firms pieces hold the young firms whose codes recur in their circle; "
+                     f"{n_not_shared:,} other young firms in their circles are context, not members, and "
+                     f"{int((tested['outcome'] == 'no shared code').sum()):,} young-firms circles share no code")
     # broad pieces holding a narrower one are its context (listed, their other firms not added); the rest merge
     attribute = [by_id[p["activity_id"]].source == "entries" for p in pieces]
     piece_acts = sorted({p["activity_id"] for p in pieces})
@@ -527,6 +565,7 @@ def find_candidates(
         around = [pieces[i] for i in sorted(context_of)]
         best = parts[0]
         members = np.unique(np.concatenate([p["members"] for p in parts]))
+        context_of_members = np.setdiff1d(np.concatenate([p["context"] for p in parts]), members)
         area = np.unique(np.concatenate([p["area"] for p in parts]))
         activity_ids = tuple(sorted({p["activity_id"] for p in parts}))
         mask = np.zeros(len(scanned), dtype=bool)
@@ -593,13 +632,14 @@ def find_candidates(
                             and all(by_id[a].source == "text" for a in activity_ids),
             "first_period": ages["first_period"], "internal_ties": ties, "tie_density": density,
             "context_pieces": ";".join(sorted({p["activity_id"] for p in around})),
-            "_members": members, "_counts": ages["counts"], "_parts": parts, "_around": around, "_mask": mask,
+            "_members": members, "_context": context_of_members, "_counts": ages["counts"], "_parts": parts,
+            "_around": around, "_mask": mask,
             "_key": tuple(firm_ids[members]),
         })
 
     tell("status and rank", 4, 6)
     cand = pd.DataFrame(rows_out)
-    member_rows, entry_rows, example_rows, piece_rows = [], [], [], []
+    member_rows, entry_rows, example_rows, piece_rows, context_firm_rows = [], [], [], [], []
     kd_curves: dict[str, pd.DataFrame] = {}
     if len(cand):
         cand = assign_status(cand, alpha=config.status_alpha)
@@ -626,6 +666,7 @@ def find_candidates(
                 except Exception as exc:  # noqa: BLE001 - supporting evidence: recorded, not dropped
                     failures.append(("kd", f"{cid} {row['pieces']}", _reason(exc)))
             member_rows += [(cid, f) for f in row["_key"]]
+            context_firm_rows += [(cid, firm_ids[m], NOT_SHARED) for m in row["_context"]]
             entry_rows += [(cid, int(y), int(k), int(t))
                            for y, k, t in zip(years, row["_counts"], base.entries, strict=True)]
             for role, group_parts in (("core", row["_parts"]), ("context", row["_around"])):
@@ -668,6 +709,7 @@ def find_candidates(
         parameters=parameters,
         seed=seed.entropy,
         seed_spawn_key=seed.spawn_key,
+        context_firms=pd.DataFrame(context_firm_rows, columns=CONTEXT_FIRM_COLUMNS),
     )
 
 
