@@ -3,11 +3,14 @@ at least twice what the register's young firms elsewhere give), the circle's oth
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from clusterwatch.candidates import find_candidates
 from clusterwatch.candidates.activities import code_keys, shared_code_members
+from clusterwatch.report.gis import write_candidate_outputs
 
 FAST = dict(permutations=999, kd_permutations=19, use_text=False)
 COMMON = np.array(["238220", "722511", "445110", "541110", "811111", "236118", "311811", "332710"])
@@ -104,3 +107,22 @@ def test_young_firms_of_a_new_place_are_members_without_shared_codes() -> None:
     held = found.candidate_firms.groupby("candidate_id")["firm_id"].agg(set)
     assert any(len(m & set(site["firm_id"])) >= 10 for m in held)
     assert not (found.tested["outcome"] == "no shared code").any()
+
+
+def test_context_firms_reach_the_outputs(tmp_path: Path) -> None:
+    # the young firms a young-firms candidate shows but does not hold are written, named, with their reason
+    rng = np.random.default_rng(5)
+    tech = _site("p", [c for c in ("541715", "334511", "541512", "488190") for _ in range(4)], rng)
+    noise = _site("y", [COMMON[i % len(COMMON)] for i in range(20)], rng)
+    old = _site("o", [COMMON[i % len(COMMON)] for i in range(60)], rng)
+    old["founded"] = pd.to_datetime(rng.integers(1980, 2010, len(old)).astype(str) + "-06-01")
+    firms = pd.concat([_register(5), tech, noise, old], ignore_index=True)
+    found = find_candidates(firms, as_of="2019-12-31", rng=1, **FAST)  # type: ignore[arg-type]
+    written = write_candidate_outputs(found, firms, tmp_path)
+    table = pd.read_csv(written["candidate_context_firms.csv"], dtype=str)
+    assert len(table) == len(found.context_firms)
+    assert set(table["firm_id"]) == set(found.context_firms["firm_id"].astype(str))
+    assert {"candidate_id", "firm_id", "name", "lat", "lon", "reason"} <= set(table.columns)
+    names = firms.set_index("firm_id")["name"]
+    assert (table["name"] == table["firm_id"].map(names)).all()
+    assert table["reason"].notna().all()

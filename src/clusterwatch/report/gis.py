@@ -272,6 +272,8 @@ def write_candidate_outputs(found: CandidateResult, firms: pd.DataFrame,
     Files: ``candidates.csv``, ``candidate_firms.csv`` (:data:`CANDIDATE_FIRM_COLUMNS`: name, address,
     coordinates and place of every member firm), ``activities.csv``, ``candidate_entries.csv``,
     ``candidate_pieces.csv``, ``clusters_tested.csv``, ``evidence_failures.csv`` (only when any),
+    ``candidate_context_firms.csv`` (only when any: firms shown with a candidate that are not its members, with the
+    reason, name, address and coordinates),
     ``candidates.geojson``, ``candidates.gpkg`` (layers ``circles``, ``member_firms``, ``cells``) and the same
     layers as GeoParquet: ``candidates.parquet``, ``candidate_firms.parquet``, ``candidate_cells.parquet``.
 
@@ -320,6 +322,10 @@ def write_candidate_outputs(found: CandidateResult, firms: pd.DataFrame,
     csv("clusters_tested.csv", found.tested)
     if len(found.failures):
         csv("evidence_failures.csv", found.failures)
+    if len(found.context_firms):  # shown with a candidate, not its members: kept with their reason, not lost
+        context = found.context_firms.astype({"firm_id": str})
+        named_context = member_firms(context, firms).merge(context, on=["candidate_id", "firm_id"], how="left")
+        csv("candidate_context_firms.csv", named_context)
     geojson = out / "candidates.geojson"
     geojson.write_text(json.dumps(candidates_geojson(found.candidates)), encoding="utf-8")
     written["candidates.geojson"] = geojson
