@@ -61,18 +61,24 @@ def _site(prefix: str, codes: list[str], rng: np.random.Generator) -> pd.DataFra
         "employees": rng.integers(2, 20, n).astype(float)})
 
 
+def _old_district() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """A register with one old district holding 16 young firms of a four-code technology and 20 other young firms
+    of common codes: (firms, the technology's firms, the other young firms)."""
+    rng = np.random.default_rng(5)
+    tech = _site("p", [c for c in ("541715", "334511", "541512", "488190") for _ in range(4)], rng)
+    noise = _site("y", [COMMON[i % len(COMMON)] for i in range(20)], rng)
+    old = _site("o", [COMMON[i % len(COMMON)] for i in range(60)], rng)
+    old["founded"] = pd.to_datetime(rng.integers(1980, 2010, len(old)).astype(str) + "-06-01")
+    return pd.concat([_register(5), tech, noise, old], ignore_index=True), tech, noise
+
+
 def test_young_candidate_holds_the_young_firms_of_recurring_codes() -> None:
     # one site: a new technology of 4 codes x 4 young firms (no code with min_firms there; the codes occur nowhere
     # else) and 20 other young firms of the register's common codes (2-3 per code, as the register's young firms
     # give anywhere): the candidate is the 16, the 20 are its context. Every young firm in the circle as members
     # (the rule before) would give precision 16/36 < 0.5.
     # The site is an old district (60 old firms): chance could account for many of its young firms.
-    rng = np.random.default_rng(5)
-    tech = _site("p", [c for c in ("541715", "334511", "541512", "488190") for _ in range(4)], rng)
-    noise = _site("y", [COMMON[i % len(COMMON)] for i in range(20)], rng)
-    old = _site("o", [COMMON[i % len(COMMON)] for i in range(60)], rng)
-    old["founded"] = pd.to_datetime(rng.integers(1980, 2010, len(old)).astype(str) + "-06-01")
-    firms = pd.concat([_register(5), tech, noise, old], ignore_index=True)
+    firms, tech, noise = _old_district()
     found = find_candidates(firms, as_of="2019-12-31", rng=1, **FAST)  # type: ignore[arg-type]
     members = found.candidate_firms.groupby("candidate_id")["firm_id"].agg(set)
     planted, others = set(tech["firm_id"]), set(noise["firm_id"])
@@ -111,12 +117,7 @@ def test_young_firms_of_a_new_place_are_members_without_shared_codes() -> None:
 
 def test_context_firms_reach_the_outputs(tmp_path: Path) -> None:
     # the young firms a young-firms candidate shows but does not hold are written, named, with their reason
-    rng = np.random.default_rng(5)
-    tech = _site("p", [c for c in ("541715", "334511", "541512", "488190") for _ in range(4)], rng)
-    noise = _site("y", [COMMON[i % len(COMMON)] for i in range(20)], rng)
-    old = _site("o", [COMMON[i % len(COMMON)] for i in range(60)], rng)
-    old["founded"] = pd.to_datetime(rng.integers(1980, 2010, len(old)).astype(str) + "-06-01")
-    firms = pd.concat([_register(5), tech, noise, old], ignore_index=True)
+    firms, tech, noise = _old_district()
     found = find_candidates(firms, as_of="2019-12-31", rng=1, **FAST)  # type: ignore[arg-type]
     written = write_candidate_outputs(found, firms, tmp_path)
     table = pd.read_csv(written["candidate_context_firms.csv"], dtype=str)
