@@ -77,7 +77,9 @@ def _log_in(driver: Any, base: str) -> None:
 def _answer(driver: Any, link: str, ratings: dict[str, int]) -> None:
     driver.delete_all_cookies()
     driver.get(link)
-    assert "who sees what" in driver.page_source
+    # on a busy machine the page source can be read before the document is there: wait for it (fails after 20 s)
+    WebDriverWait(driver, 20, ignored_exceptions=(WebDriverException,)).until(
+        lambda d: "who sees what" in d.page_source)
     agree = driver.find_element(By.ID, "agree")
     agree.send_keys(Keys.SPACE)  # keyboard only: tick the consent box
     assert agree.is_selected()
