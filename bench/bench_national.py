@@ -85,13 +85,18 @@ def run_job(firms: Any, scheduler: str, settings: dict[str, Any]) -> dict[str, A
     base = rss_bytes()
     sampler = _Overall()
     stages: dict[str, int] = {}
+    times: dict[str, float] = {}
     current = ["start"]
 
     start = [base]
+    began = [time.perf_counter()]
 
-    def on_step(message: str, done: int, total: int) -> None:  # growth within the stage that just ended
+    def on_step(message: str, done: int, total: int) -> None:  # growth and wall time of the stage that just ended
         name = current[0].split(" ")[0]
         stages[name] = max(stages.get(name, 0), sampler.peak - start[0])
+        now = time.perf_counter()
+        times[name] = times.get(name, 0.0) + now - began[0]
+        began[0] = now
         sampler.reset()
         start[0] = sampler.peak
         current[0] = message
@@ -101,9 +106,10 @@ def run_job(firms: Any, scheduler: str, settings: dict[str, Any]) -> dict[str, A
     wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
     sampler.close()
     stages.pop("start", None)
+    times.pop("start", None)
     worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return {"wall": wall, "cpu": cpu, "peak": max(sampler.overall, sampler.peak),
-            "base": base, "stages": stages, "worker_peak": worker_peak, "candidates": result.candidates}
+            "base": base, "stages": stages, "times": times, "worker_peak": worker_peak, "candidates": result.candidates}
 
 
 def same_candidates(a: Any, b: Any) -> bool:
@@ -158,6 +164,8 @@ def main() -> int:
                   f"(before the job {r['base'] / 2**30:.2f}; largest worker {r['worker_peak'] / 2**30:.2f})  "
                   f"{len(r['candidates'])} candidates")
             print(f"{'':>9} {'':<6} growth within each stage (peak minus resident at its start), GiB: {stages}")
+            print(f"{'':>9} {'':<6} wall per stage, s: "
+                  + ", ".join(f"{k} {v:.1f}" for k, v in r["times"].items()), flush=True)
         if args.dask:
             same = same_candidates(runs["serial"]["candidates"], runs["dask"]["candidates"])
             print(f"{'':>9} serial and Dask candidates identical: {'yes' if same else 'NO'}")
