@@ -268,7 +268,9 @@ def broader_activities(masks: list[np.ndarray], *, share: float = 0.9) -> np.nda
     """
     if not masks:
         return np.zeros((0, 0), dtype=bool)
-    matrix = sparse.csr_matrix(np.vstack([np.asarray(m, dtype=bool) for m in masks]).astype(np.float64))
+    # the incidence built from the members' positions: a dense float64 stack of the masks was 8 bytes per
+    # (activity, firm), 11 GB for 500 activities of the national register
+    matrix = _incidence([np.flatnonzero(m) for m in masks], len(masks[0]))
     shared = (matrix @ matrix.T).toarray()
     size = np.asarray(matrix.sum(axis=1)).ravel()
     out = (shared >= share * size[None, :]) & (size[:, None] > size[None, :])
