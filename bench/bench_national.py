@@ -14,10 +14,9 @@ Printed per run: wall time, CPU time (this process and its finished children, i.
 memory of this process during the job and of the largest worker, and how much resident memory grew within each stage
 of the job (activities, scanning, merging, evidence, status, Kd: its peak minus the resident memory at its start) —
 the figures that say which stage's memory grows with the register — and the wall time of each stage. Then whether
-serial and Dask found identical
-candidates, and a scaling table with the growth exponent ``b`` of ``wall ≈ a · n^b`` fitted by least squares on
-log-log over the sizes run. Targets (issue 17): national in under 15 minutes on 2 cores, peak memory under 8 GB,
-identical candidates from serial and Dask.
+serial and Dask found identical candidates, and a scaling table with the growth exponent ``b`` of ``wall ≈ a · n^b``
+fitted by least squares on log-log over the sizes run. Targets (issue 17): national in under 15 minutes on 2 cores,
+peak memory under 8 GB, identical candidates from serial and Dask.
 
 Usage::
 
