@@ -13,10 +13,10 @@ activities unless ``--text``):
 Printed per run: wall time, CPU time (this process and its finished children, i.e. the Dask workers), peak resident
 memory of this process during the job and of the largest worker, and how much resident memory grew within each stage
 of the job (activities, scanning, merging, evidence, status, Kd: its peak minus the resident memory at its start) —
-the figures that say which stage's memory grows with the register. Then whether serial and Dask found identical
-candidates, and a scaling table with the growth exponent ``b`` of ``wall ≈ a · n^b`` fitted by least squares on
-log-log over the sizes run. Targets (issue 17): national in under 15 minutes on 2 cores, peak memory under 8 GB,
-identical candidates from serial and Dask.
+the figures that say which stage's memory grows with the register — and the wall time of each stage. Then whether
+serial and Dask found identical candidates, and a scaling table with the growth exponent ``b`` of ``wall ≈ a · n^b``
+fitted by least squares on log-log over the sizes run. Targets (issue 17): national in under 15 minutes on 2 cores,
+peak memory under 8 GB, identical candidates from serial and Dask.
 
 Usage::
 
@@ -85,13 +85,18 @@ def run_job(firms: Any, scheduler: str, settings: dict[str, Any]) -> dict[str, A
     base = rss_bytes()
     sampler = _Overall()
     stages: dict[str, int] = {}
+    times: dict[str, float] = {}
     current = ["start"]
 
     start = [base]
+    began = [time.perf_counter()]
 
-    def on_step(message: str, done: int, total: int) -> None:  # growth within the stage that just ended
+    def on_step(message: str, done: int, total: int) -> None:  # growth and wall time of the stage that just ended
         name = current[0].split(" ")[0]
         stages[name] = max(stages.get(name, 0), sampler.peak - start[0])
+        now = time.perf_counter()
+        times[name] = times.get(name, 0.0) + now - began[0]
+        began[0] = now
         sampler.reset()
         start[0] = sampler.peak
         current[0] = message
@@ -101,9 +106,10 @@ def run_job(firms: Any, scheduler: str, settings: dict[str, Any]) -> dict[str, A
     wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
     sampler.close()
     stages.pop("start", None)
+    times.pop("start", None)
     worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return {"wall": wall, "cpu": cpu, "peak": max(sampler.overall, sampler.peak),
-            "base": base, "stages": stages, "worker_peak": worker_peak, "candidates": result.candidates}
+            "base": base, "stages": stages, "times": times, "worker_peak": worker_peak, "candidates": result.candidates}
 
 
 def same_candidates(a: Any, b: Any) -> bool:
@@ -158,6 +164,8 @@ def main() -> int:
                   f"(before the job {r['base'] / 2**30:.2f}; largest worker {r['worker_peak'] / 2**30:.2f})  "
                   f"{len(r['candidates'])} candidates")
             print(f"{'':>9} {'':<6} growth within each stage (peak minus resident at its start), GiB: {stages}")
+            print(f"{'':>9} {'':<6} wall per stage, s: "
+                  + ", ".join(f"{k} {v:.1f}" for k, v in r["times"].items()), flush=True)
         if args.dask:
             same = same_candidates(runs["serial"]["candidates"], runs["dask"]["candidates"])
             print(f"{'':>9} serial and Dask candidates identical: {'yes' if same else 'NO'}")

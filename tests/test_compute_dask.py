@@ -151,8 +151,8 @@ def test_scan_each_on_dask_equals_serial(montana, address: str, scatter_calls: l
         pd.testing.assert_frame_equal(dask[label].clusters, serial[label].clusters)
         assert len(serial[label].clusters) and serial[label].clusters["p_value"].iloc[0] <= 0.01
     # 3 activities x 3 batches = 9 tasks share the study's arrays: each sent once (site order, populations,
-    # window lists, log table), not once per task
-    assert len(scatter_calls) == 4
+    # window lists, their inverse index, log table), not once per task
+    assert len(scatter_calls) == 5
     threads = bernoulli_scan_each(firms, activities, scheduler="threads", n_jobs=2, **options)  # type: ignore[arg-type]
     for label in serial:
         np.testing.assert_array_equal(threads[label].simulated_llr, serial[label].simulated_llr)

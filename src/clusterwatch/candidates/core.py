@@ -633,7 +633,7 @@ def find_candidates(
             "first_period": ages["first_period"], "internal_ties": ties, "tie_density": density,
             "context_pieces": ";".join(sorted({p["activity_id"] for p in around})),
             "_members": members, "_context": context_of_members, "_counts": ages["counts"], "_parts": parts,
-            "_around": around, "_mask": mask,
+            "_around": around,
             "_key": tuple(firm_ids[members]),
         })
 
@@ -656,10 +656,14 @@ def find_candidates(
         done = 0
         for i, row in enumerate(cand.to_dict("records")):
             cid = row["candidate_id"]
-            if done < config.kd_max_candidates and row["_mask"].sum() <= config.kd_max_firms:
+            # the activities' firms, rebuilt here for the few candidates Kd may run on: one mask per candidate
+            # kept from the evidence loop was a byte per firm each (4 GB for the national register's candidates)
+            kd_mask = (np.logical_or.reduce([by_id[a].members for a in row["pieces"].split(";")])
+                       if done < config.kd_max_candidates else None)
+            if kd_mask is not None and kd_mask.sum() <= config.kd_max_firms:
                 done += 1
                 try:
-                    curve = kd(scanned, row["_mask"], permutations=config.kd_permutations,
+                    curve = kd(scanned, kd_mask, permutations=config.kd_permutations,
                                rng=seed.child("kd:" + row["pieces"]))  # type: ignore[arg-type]
                     kd_curves[cid] = curve.to_frame().assign(localised_any=curve.is_localised)
                     cand.loc[i, "kd_localised"] = bool(curve.is_localised)

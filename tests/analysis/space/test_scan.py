@@ -405,3 +405,62 @@ def test_scan_space_usage_errors(langley_workspace: Path, tmp_path: Path) -> Non
     assert run([*base, "--code", "31-33", "--by", "sector"]) == 2
     assert run([*base, "--code", "31-33", "--max-population", "0.7"]) == 2
     assert run(["scan-space", "-w", str(tmp_path / "absent.duckdb"), "--code", "31-33"]) == 1
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# the replicate kernels: numpy's draws, the sparse and the full walk agree
+# ---------------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("total", "cases"), [(60_000, 5_000), (12_345, 6_000), (60_000, 1_200), (60_000, 1_201),
+                                              (9_999, 3_000), (2_000, 1_999), (500, 1)])
+def test_replicate_draws_are_numpys_choice(total: int, cases: int) -> None:
+    """The kernels count per site exactly the sample ``Generator.choice(total, cases, replace=False)`` draws (the
+    tail shuffle above 1/50 of more than 10,000, else Floyd's algorithm) and leave the generator where numpy
+    leaves it, so replicates and p-values are the same as with numpy's draws."""
+    from clusterwatch.analysis.space._bernoulli_kernels import floyd_counts, floyd_set_size, tail_shuffle_counts
+
+    site_firms = np.sort(np.random.default_rng(total).integers(0, 300, total)).astype(np.uint16)
+    ours, theirs = np.random.default_rng(cases), np.random.default_rng(cases)
+    counts = np.empty(300, dtype=np.int64)
+    work, touched = site_firms.copy(), np.empty(cases, dtype=np.int64)
+    hash_set = np.empty(floyd_set_size(cases), dtype=np.uint64)
+    state = ours.bit_generator.ctypes.state_address
+    for _ in range(3):
+        expected = np.bincount(site_firms[theirs.choice(total, size=cases, replace=False)], minlength=300)
+        if total > 10_000 and cases > total // 50:
+            tail_shuffle_counts(state, total, cases, site_firms, work, touched, counts)
+            np.testing.assert_array_equal(work, site_firms)  # restored for the next replicate
+        else:
+            floyd_counts(state, total, cases, site_firms, hash_set, counts)
+        np.testing.assert_array_equal(counts, expected)
+    assert ours.integers(1 << 62) == theirs.integers(1 << 62)
+
+
+def test_sparse_replicates_score_as_the_full_walk(satscan: dict[str, pd.DataFrame]) -> None:
+    """Replicates with few case sites are scored from their window entries alone: the same maxima as walking every
+    window list, on SaTScan's Langley sites, from a handful of cases (sparse) to many (the full walk)."""
+    from clusterwatch.analysis.space._bernoulli_kernels import dense_maxima, inverse, replicate_maxima, xlogx_table
+
+    loc = satscan["locations"]
+    population = (loc["cases"] + loc["controls"]).to_numpy().astype(np.int64)
+    firms = pd.DataFrame({"x": np.repeat(loc["x"].to_numpy(float), population),
+                          "y": np.repeat(loc["y"].to_numpy(float), population)})
+    points, _, firm_site = site_points(firms, "xy")
+    population = np.bincount(firm_site)
+    lists = build_windows(points, population, 0.5 * len(firms), np.inf)
+    index = inverse(lists, population)
+    total, table, rng = len(firms), xlogx_table(len(firms)), np.random.default_rng(4)
+    sparse_seen = dense_seen = False
+    for cases in (2, 5, 20, 200, 2000):
+        site_cases = np.stack([np.bincount(firm_site[rng.choice(total, cases, replace=False)],
+                                           minlength=population.size) for _ in range(9)]).astype(np.int32)
+        null = float(table[cases] + table[total - cases] - table[total])
+        args = (population, lists.offsets, lists.neighbours, table, cases, total, 2, null)
+        full = dense_maxima(site_cases, *args)
+        mixed = replicate_maxima(site_cases, *args, index.offsets, index.entries, index.centre, index.firms)
+        np.testing.assert_array_equal(mixed, full)
+        reach = np.array([np.diff(index.offsets)[row > 0].sum() for row in site_cases])
+        sparse_seen |= bool((reach * 64 <= lists.neighbours.size).any())
+        dense_seen |= bool((reach * 64 > lists.neighbours.size).any())
+    assert sparse_seen and dense_seen  # both paths were compared

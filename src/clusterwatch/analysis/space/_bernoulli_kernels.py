@@ -136,16 +136,108 @@ def best_per_centre(packed: np.ndarray, offsets: np.ndarray, neighbours: np.ndar
 _LANES = 4  # replicates scored together: one walk of a centre's list serves four, and their chains overlap
 
 
+#: A replicate whose case sites lie in fewer than 1/SPARSE of all window entries is scored from those entries alone.
+SPARSE = 64
+
+
+@dataclass(frozen=True)
+class Inverse:
+    """Where each site appears in the window lists, and the firms up to each entry: the sparse replicates' index.
+
+    ``entries[offsets[s]:offsets[s+1]]`` are the window-list entries (positions in ``Windows.neighbours``) that
+    are site ``s``, ``centre[e]`` the centre whose list holds entry ``e`` and ``firms[e]`` the firms of that
+    centre's window up to and including entry ``e`` (fixed across replicates).
+    """
+
+    offsets: np.ndarray
+    entries: np.ndarray
+    centre: np.ndarray
+    firms: np.ndarray
+
+
+def inverse(windows: Windows, population: np.ndarray) -> Inverse:
+    """The :class:`Inverse` of some window lists (built once per study, O(entries))."""
+    offsets, neighbours = windows.offsets, windows.neighbours
+    n_sites = population.shape[0]
+    lengths = np.diff(offsets)
+    centre = np.repeat(np.arange(lengths.size, dtype=np.int32), lengths)
+    running = np.cumsum(population[neighbours].astype(np.int64))
+    before = np.concatenate([[0], running])[offsets[:-1]]  # firms of all earlier centres' lists
+    firms = running - np.repeat(before, lengths)
+    site_offsets = np.zeros(n_sites + 1, dtype=np.int64)
+    np.cumsum(np.bincount(neighbours, minlength=n_sites), out=site_offsets[1:])
+    entries = np.argsort(neighbours, kind="stable").astype(np.int64)
+    return Inverse(offsets=site_offsets, entries=entries, centre=centre, firms=firms)
+
+
 @numba.njit(cache=True, nogil=True)
-def replicate_maxima(chosen: np.ndarray, firm_site: np.ndarray, population: np.ndarray, offsets: np.ndarray,
-                     neighbours: np.ndarray, table: np.ndarray, total_cases: int, total: int, min_cases: int,
-                     null_term: float) -> np.ndarray:  # pragma: no cover - compiled
-    """The maximum LLR of each replicate; row b of ``chosen`` lists the firms that are cases in replicate b.
+def replicate_maxima(site_cases: np.ndarray, population: np.ndarray, offsets: np.ndarray, neighbours: np.ndarray,
+                     table: np.ndarray, total_cases: int, total: int, min_cases: int, null_term: float,
+                     site_offsets: np.ndarray, site_entries: np.ndarray, entry_centre: np.ndarray,
+                     entry_firms: np.ndarray) -> np.ndarray:  # pragma: no cover - compiled
+    """The maximum LLR of each replicate; row b of ``site_cases`` holds the cases of replicate b at each site.
+
+    A replicate whose case sites appear in few window-list entries (fewer than 1/:data:`SPARSE` of them: an
+    activity with few cases) is scored from those entries alone (the ``site_*``/``entry_*`` arrays of
+    :class:`Inverse`): sorted, they run centre by centre in window order, so the running cases at each are the
+    cases of the window ending there, and its firms are fixed. These are exactly the windows the full walk scores
+    (those ending at a site with a case), with the same counts, so the maximum is the same. The others go to
+    :func:`dense_maxima`.
+    """
+    replicates, n_sites = site_cases.shape
+    n_entries = neighbours.shape[0]
+    out = np.empty(replicates)
+    dense = np.empty(replicates, dtype=np.int64)
+    n_dense = 0
+    picked = np.empty(n_entries // SPARSE + 1, dtype=np.int64)
+    for b in range(replicates):
+        k = 0
+        for s in range(n_sites):
+            if site_cases[b, s] > 0:
+                k += site_offsets[s + 1] - site_offsets[s]
+        if k * SPARSE > n_entries:
+            dense[n_dense] = b
+            n_dense += 1
+            continue
+        k = 0
+        for s in range(n_sites):
+            if site_cases[b, s] > 0:
+                for t in range(site_offsets[s], site_offsets[s + 1]):
+                    picked[k] = site_entries[t]
+                    k += 1
+        ordered = np.sort(picked[:k])
+        best = null_term
+        previous = -1
+        c = np.int64(0)
+        for e in ordered:
+            centre = entry_centre[e]
+            if centre != previous:
+                previous = centre
+                c = np.int64(0)
+            c += np.int64(site_cases[b, neighbours[e]])
+            value = _window_llr(entry_firms[e] + (c << SHIFT), table, total_cases, total, min_cases)
+            if value > best:
+                best = value
+        out[b] = best - null_term
+    if n_dense:
+        rows = dense[:n_dense]
+        out[rows] = dense_maxima(site_cases[rows], population, offsets, neighbours, table, total_cases, total,
+                                 min_cases, null_term)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def dense_maxima(site_cases: np.ndarray, population: np.ndarray, offsets: np.ndarray, neighbours: np.ndarray,
+                 table: np.ndarray, total_cases: int, total: int, min_cases: int,
+                 null_term: float) -> np.ndarray:  # pragma: no cover - compiled
+    """The maximum LLR of each replicate by walking every window list; row b of ``site_cases`` holds the cases of
+    replicate b at each site.
 
     Replicates go four at a time (their packed site counts side by side, so one cache line serves all four).
     Each centre's walk stores, without branching, the running (cases, firms) after every site that holds a case
     in a replicate, then scores only those windows: the walk is the hot loop and stays free of unpredictable
-    branches.
+    branches. The replicates arrive as counts per site, not as lists of case firms: memory per batch grows with
+    the sites, not with the activity's firms.
     """
     n_sites = population.shape[0]
     n_centres = offsets.shape[0] - 1
@@ -156,15 +248,15 @@ def replicate_maxima(chosen: np.ndarray, firm_site: np.ndarray, population: np.n
     packed = np.empty((n_sites, _LANES), dtype=np.int64)
     best = np.empty(_LANES)
     found = np.zeros(_LANES, dtype=np.int64)
-    replicates = chosen.shape[0]
+    replicates = site_cases.shape[0]
     out = np.empty(replicates)
     for first in range(0, replicates, _LANES):
         lanes = min(_LANES, replicates - first)
         for lane in range(_LANES):
             packed[:, lane] = population
         for lane in range(lanes):
-            for t in range(chosen.shape[1]):
-                packed[firm_site[chosen[first + lane, t]], lane] += np.int64(1) << SHIFT
+            for site in range(n_sites):
+                packed[site, lane] += np.int64(site_cases[first + lane, site]) << SHIFT
         best[:] = null_term
         for i in range(n_centres):
             acc0 = acc1 = acc2 = acc3 = np.int64(0)
@@ -261,3 +353,97 @@ def windows(points: np.ndarray, population: np.ndarray, max_population: float, m
     np.cumsum(lengths, out=offsets[1:])
     neighbours = np.concatenate(rows) if n_sites else np.empty(0, dtype=dtype)
     return Windows(offsets=offsets, neighbours=neighbours)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# replicate draws: numpy's Generator.choice(total, size=cases, replace=False), counted per site
+# ----------------------------------------------------------------------------------------------------------------
+
+_PCG64 = np.random.PCG64(0)
+_NEXT_UINT32 = _PCG64.ctypes.next_uint32  # the same C function for every PCG64; only the state differs
+
+
+@numba.njit(nogil=True)
+def _bounded(state: int, high: int) -> np.int64:  # pragma: no cover - compiled
+    """numpy's ``random_bounded_uint64(bitgen, 0, high, 0, 0)`` for ``high < 2**32 - 1``: Lemire's method on 32-bit
+    draws, the same draws as numpy makes, so the generator's state moves exactly as in numpy."""
+    if high == 0:
+        return np.int64(0)  # numpy draws nothing for a range of one
+    excl = np.uint64(high + 1)
+    m = np.uint64(_NEXT_UINT32(state)) * excl
+    leftover = m & np.uint64(0xFFFFFFFF)
+    if leftover < excl:
+        threshold = (np.uint64(0xFFFFFFFF) - np.uint64(high)) % excl
+        while leftover < threshold:
+            m = np.uint64(_NEXT_UINT32(state)) * excl
+            leftover = m & np.uint64(0xFFFFFFFF)
+    return np.int64(m >> np.uint64(32))
+
+
+@numba.njit(nogil=True)
+def tail_shuffle_counts(state: int, total: int, cases: int, site_firms: np.ndarray, work: np.ndarray,
+                        touched: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Cases per site of one replicate drawn as ``Generator.choice(total, cases, replace=False)`` draws it when
+    ``total > 10000`` and ``cases > total // 50`` (numpy's "tail shuffle": Fisher–Yates of ``arange(total)`` from
+    the end down to ``total - cases``, the last ``cases`` entries are the sample), with the same draws.
+
+    Only the sites of the sample matter, so the shuffle moves the firms' site numbers (``work``, a copy of
+    ``site_firms``: 2 bytes a firm where numpy shuffles 8) instead of the firm numbers: the same permutation, so
+    the tail holds the sites of numpy's sample. ``work`` holds ``site_firms`` again on return (only the entries the
+    shuffle touched are restored, so a batch copies it once); ``touched`` has room for ``cases`` positions;
+    ``out`` (sites) is zeroed and receives the counts.
+    """
+    first = max(total - cases, 1)
+    for i in range(total - 1, first - 1, -1):
+        j = _bounded(state, i)
+        touched[total - 1 - i] = j
+        temp = work[j]
+        work[j] = work[i]
+        work[i] = temp
+    out[:] = 0
+    for i in range(first, total):
+        out[work[i]] += 1
+    for t in range(total - first):
+        j = touched[t]
+        work[j] = site_firms[j]
+    for i in range(first, total):
+        work[i] = site_firms[i]
+
+
+@numba.njit(nogil=True)
+def floyd_counts(state: int, total: int, cases: int, site_firms: np.ndarray, hash_set: np.ndarray,
+                 out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """Cases per site of one replicate drawn as ``Generator.choice(total, cases, replace=False)`` draws it
+    otherwise (numpy's Floyd algorithm with its open-addressing hash set, then the shuffle of the sample, whose
+    draws are made too so that the generator's state moves exactly as in numpy; only the sample's set matters
+    here, so the swaps themselves are left out). ``hash_set`` has numpy's size: the smallest power of two above
+    ``1.2 * cases`` (:func:`floyd_set_size`); ``out`` (sites) is zeroed and receives the counts.
+    """
+    empty = np.uint64(0xFFFFFFFFFFFFFFFF)
+    hash_set[:] = empty
+    mask = np.uint64(hash_set.shape[0] - 1)
+    out[:] = 0
+    for j in range(total - cases, total):
+        val = np.uint64(_bounded(state, j))
+        loc = val & mask
+        while hash_set[loc] != empty and hash_set[loc] != val:
+            loc = (loc + np.uint64(1)) & mask
+        if hash_set[loc] == empty:  # val not yet drawn
+            hash_set[loc] = val
+            out[site_firms[val]] += 1
+        else:  # val was drawn: j is taken instead
+            loc = np.uint64(j) & mask
+            while hash_set[loc] != empty:
+                loc = (loc + np.uint64(1)) & mask
+            hash_set[loc] = np.uint64(j)
+            out[site_firms[j]] += 1
+    for i in range(cases - 1, 0, -1):  # numpy then shuffles the sample: the same draws, no swaps needed here
+        _bounded(state, i)
+
+
+def floyd_set_size(cases: int) -> int:
+    """numpy's hash-set size for Floyd's algorithm: one more than the smallest all-ones mask ≥ ``int(1.2 * cases)``."""
+    mask = int(1.2 * cases)
+    for shift in (1, 2, 4, 8, 16, 32):
+        mask |= mask >> shift
+    return mask + 1

@@ -21,9 +21,14 @@ import pandas as pd
 from clusterwatch.analysis.geometry import EARTH_RADIUS_KM
 from clusterwatch.analysis.space._bernoulli_kernels import (
     SHIFT,
+    Inverse,
     Windows,
     best_per_centre,
+    floyd_counts,
+    floyd_set_size,
+    inverse,
     replicate_maxima,
+    tail_shuffle_counts,
     windows,
     xlogx_table,
 )
@@ -110,8 +115,8 @@ class BernoulliScanResult:
         """Index labels (of the input frame) of the firms inside reported cluster ``cluster``."""
         if cluster not in set(self.clusters["cluster"]):
             raise OptionError(f"cluster must be one of {self.clusters['cluster'].tolist()}, got {cluster!r}")
-        member = self.membership
-        return member.index[(member == cluster).fillna(False).to_numpy(dtype=bool)]
+        sites = (self.locations["cluster"] == cluster).fillna(False).to_numpy(dtype=bool)
+        return self.firm_location.index[sites[self.firm_location.to_numpy()]]  # one gather, no per-firm Int64
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -139,7 +144,7 @@ def case_mask(firms: pd.DataFrame, cases: pd.Series | np.ndarray | str) -> np.nd
         unique = set(pd.unique(values).tolist())
         if not unique <= {0, 1}:  # True and False compare equal to 1 and 0
             raise OptionError(f"cases must be True/False per firm, got values such as {sorted(map(str, unique))[:5]}")
-    return values.astype(bool)
+    return values.astype(bool, copy=False)  # an activity's own mask, not a copy per activity
 
 
 def site_points(firms: pd.DataFrame, coordinates: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -193,6 +198,7 @@ class _ScanTask:
     site_firms: np.ndarray
     population: np.ndarray
     windows: Windows
+    inverse: Inverse
     table: np.ndarray
     total_cases: int
     total: int
@@ -205,13 +211,39 @@ def _scan_batch(task: _ScanTask) -> np.ndarray:
 
     The drawn positions index the firms in site order (``site_firms``, the sorted site numbers), not in the input's
     row order: firms of one site are interchangeable, so the replicates do not depend on how the rows are ordered.
+    Each replicate's draw is counted per site at once, so a batch holds replicates × sites counts, never
+    replicates × cases firm numbers (100 × 400,000 int64 for a national sector was 320 MB a task).
     """
     rng = task.batch.generator()
-    chosen = np.empty((task.batch.size, task.total_cases), dtype=np.int64)
+    n_sites = task.population.shape[0]
+    total, cases = task.total, task.total_cases
+    site_cases = np.empty((task.batch.size, n_sites), dtype=np.int32)
+    counts = np.empty(n_sites, dtype=np.int64)
+    # the kernels make numpy's very draws (Generator.choice(total, cases, replace=False): a tail shuffle of
+    # arange(total) for a sample over 1/50 of more than 10,000, else Floyd's algorithm) on the generator's own
+    # state, counting the sample per site at once, without numpy's int64 arrays of firm numbers per replicate
+    native = isinstance(rng.bit_generator, np.random.PCG64)
+    tail = total > 10_000 and cases > total // 50
+    if native:
+        state = rng.bit_generator.ctypes.state_address
+        if tail:
+            work = task.site_firms.copy()
+            touched = np.empty(cases, dtype=np.int64)
+        else:
+            hash_set = np.empty(floyd_set_size(cases), dtype=np.uint64)
     for b in range(task.batch.size):
-        chosen[b] = rng.choice(task.total, size=task.total_cases, replace=False)
-    return replicate_maxima(chosen, task.site_firms, task.population, task.windows.offsets, task.windows.neighbours,
-                            task.table, task.total_cases, task.total, task.min_cases, task.null_term)
+        if not native:
+            chosen = rng.choice(total, size=cases, replace=False)
+            counts = np.bincount(task.site_firms[chosen], minlength=n_sites)
+        elif tail:
+            tail_shuffle_counts(state, total, cases, task.site_firms, work, touched, counts)
+        else:
+            floyd_counts(state, total, cases, task.site_firms, hash_set, counts)
+        site_cases[b] = counts
+    inv = task.inverse
+    return replicate_maxima(site_cases, task.population, task.windows.offsets, task.windows.neighbours,
+                            task.table, task.total_cases, task.total, task.min_cases, task.null_term,
+                            inv.offsets, inv.entries, inv.centre, inv.firms)
 
 
 @dataclass(frozen=True)
@@ -226,6 +258,7 @@ class _Study:
     site_firms: np.ndarray
     population: np.ndarray
     windows: Windows
+    inverse: Inverse
     table: np.ndarray
     max_population: float
     max_radius: float | None
@@ -247,6 +280,11 @@ def _check_options(max_population: float, max_radius: float | None, min_cases: i
     return check_permutations(permutations)
 
 
+def _site_dtype(n_sites: int) -> type[np.integer]:
+    """The smallest unsigned type that numbers the sites (the replicates gather from a per-firm array of them)."""
+    return np.uint16 if n_sites <= np.iinfo(np.uint16).max else np.uint32
+
+
 def _study(firms: pd.DataFrame, coordinates: str, max_population: float, max_radius: float | None,
            n_jobs: int | None) -> _Study:
     points, coords, firm_site = site_points(firms, coordinates)
@@ -256,10 +294,11 @@ def _study(firms: pd.DataFrame, coordinates: str, max_population: float, max_rad
         max_distance = float(max_radius)
         if coordinates == "latlon":  # the chord of a great-circle radius
             max_distance = 2 * EARTH_RADIUS_KM * np.sin(min(max_distance / (2 * EARTH_RADIUS_KM), np.pi / 2))
+    lists = windows(points, population, max_population * len(firms), max_distance, n_jobs)
     return _Study(
         firms=firms, coordinates=coordinates, points=points, coords=coords, firm_site=firm_site,
-        site_firms=np.sort(firm_site), population=population,
-        windows=windows(points, population, max_population * len(firms), max_distance, n_jobs),
+        site_firms=np.sort(firm_site).astype(_site_dtype(points.shape[0])), population=population,
+        windows=lists, inverse=inverse(lists, population),
         table=xlogx_table(len(firms)), max_population=float(max_population),
         max_radius=None if max_radius is None else float(max_radius),
     )
@@ -271,8 +310,8 @@ def _replicate_tasks(study: _Study, case: np.ndarray, min_cases: int, permutatio
     total, total_cases = len(case), int(case.sum())
     table = study.table
     null_term = float(table[total_cases] + table[total - total_cases] - table[total])
-    return [_ScanTask(batch, study.site_firms, study.population, study.windows, table, total_cases, total,
-                      min_cases, null_term) for batch in batches(permutations, seed)]
+    return [_ScanTask(batch, study.site_firms, study.population, study.windows, study.inverse, table, total_cases,
+                      total, min_cases, null_term) for batch in batches(permutations, seed)]
 
 
 def _scan(study: _Study, case: np.ndarray, *, min_cases: int, max_clusters: int, permutations: int,
@@ -285,7 +324,7 @@ def _scan(study: _Study, case: np.ndarray, *, min_cases: int, max_clusters: int,
         raise OptionError(f"cases must be some but not all firms; got {total_cases} cases among {total} firms")
     population, offsets, neighbours = study.population, study.windows.offsets, study.windows.neighbours
     n_sites = population.size
-    site_cases = np.bincount(study.firm_site, weights=case, minlength=n_sites).astype(np.int64)
+    site_cases = np.bincount(study.firm_site[case], minlength=n_sites).astype(np.int64)
     table = study.table
     null_term = float(table[total_cases] + table[total - total_cases] - table[total])
     best, size = best_per_centre(population + (site_cases << SHIFT), offsets, neighbours, table, total_cases, total,
@@ -350,7 +389,7 @@ def _scan(study: _Study, case: np.ndarray, *, min_cases: int, max_clusters: int,
         clusters=pd.DataFrame(rows, columns=columns),
         locations=locations,
         firm_location=pd.Series(study.firm_site, index=index, name="location", copy=False),  # shared, not per activity
-        firm_case=pd.Series(case, index=index, name="case"),
+        firm_case=pd.Series(case, index=index, name="case", copy=False),  # the activity's mask, not a copy
         simulated_llr=simulated,
         total_cases=total_cases,
         total_firms=total,
