@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from clusterwatch.candidates import CandidateResult
 from clusterwatch.candidates.status import SCORE_WEIGHTS
+from clusterwatch.language import ENGLISH_SHARE_MIN
 from clusterwatch.report.mapdata import (
     CELL_RESOLUTION,
     candidate_cells,
@@ -205,7 +206,7 @@ def render_scan_html(found: CandidateResult, firms: pd.DataFrame, *, sources: pd
                   "away (zoom out)." if map_data["outside_frame"] else ""))
     return render_page(
         "scan.html.j2", title="clusterwatch scan — cluster candidates", p=p, text_method=found.text_method,
-        score_weights=SCORE_WEIGHTS,
+        text_asked=found.config.text_method, english_share_min=ENGLISH_SHARE_MIN, score_weights=SCORE_WEIGHTS,
         seed=found.seed, rows=rows, columns=_TABLE_COLUMNS, statuses=list(STATUS_COLOURS),
         summary=", ".join(f"{n} {s}" for s, n in status_counts.items()) or "none", notes=list(found.notes),
         n_failures=len(found.failures), map_data=map_data, caption=caption,
