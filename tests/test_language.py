@@ -88,3 +88,18 @@ def test_scan_keeps_the_asked_method_on_english_abstracts(monkeypatch: pytest.Mo
     assert method == "tfidf-svd-kmeans"
     assert sum(a.source == "text" for a in acts) >= 5
     assert not any("English" in n for n in notes)
+
+
+def test_scan_command_prints_the_note_and_the_report_says_it(brreg_slice: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    code = run(["scan", str(brreg_slice), "-f", "norway-brreg", "--text-method", "auto", "--workspace",
+                str(tmp_path / "ws.duckdb"), "--out", str(out), "--permutations", "19", "--seed", "1",
+                "--min-firms", "5"])
+    printed = " ".join(capsys.readouterr().out.split())
+    assert code == 0, printed
+    assert "(text: tfidf-svd-kmeans)" in printed
+    assert "Note: text activities: The texts do not read as English" in printed
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "Note: text activities: The texts do not read as English" in page
+    assert "A cheap language check comes first" in page and "text method auto asked for" in page
