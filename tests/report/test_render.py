@@ -131,6 +131,24 @@ def test_candidate_place_is_where_its_firms_are() -> None:
     assert named.loc[0, "places"].startswith("Dalton 3") and named.loc[1, "places"] == "Langley 2"
 
 
+def test_candidate_place_ties_go_to_the_first_name_and_the_rest_are_counted() -> None:
+    from clusterwatch.report.mapdata import candidate_places
+
+    # C1: Rome 2, Dalton 2, Calhoun 1, Cartersville 1 (a tie for the commonest, four towns); C2 has no members
+    where = {"Dalton": (34.77, -84.97), "Rome": (34.257, -85.165), "Calhoun": (34.50, -84.95),
+             "Cartersville": (34.165, -84.80)}
+    towns = ["Rome", "Dalton", "Rome", "Calhoun", "Dalton", "Cartersville"]
+    candidates = pd.DataFrame({"candidate_id": ["C1", "C2"], "lat": [34.5, 34.77], "lon": [-84.95, -84.97]})
+    members = pd.DataFrame({"candidate_id": ["C1"] * 6, "firm_id": list("abcdef"),
+                            "lat": [where[t][0] for t in towns], "lon": [where[t][1] for t in towns],
+                            "city": [""] * 6, "country": ["US"] * 6})
+    named = candidate_places(candidates, members, top=3)
+    assert named["candidate_id"].tolist() == ["C1", "C2"]
+    assert named.loc[0, "place"] == "Dalton, Whitfield County, GA"
+    assert named.loc[0, "places"] == "Dalton 2, Rome 2, Calhoun 1 and 1 more"
+    assert named.loc[1, "place"] == "Dalton, Whitfield County, GA" and named.loc[1, "places"] == ""
+
+
 def test_regions_map_uses_county_polygons_for_fips_codes() -> None:
     import numpy as np
 

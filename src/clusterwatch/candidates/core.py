@@ -47,6 +47,7 @@ from clusterwatch.candidates.merge import broader_activities, context_pieces, me
 from clusterwatch.candidates.status import assign_status, score_of
 from clusterwatch.codes import code_title, truncate
 from clusterwatch.errors import InputError, OptionError
+from clusterwatch.language import choose_text_method
 from clusterwatch.snapshot import known_on
 from clusterwatch.stats import Seed, benjamini_hochberg, gumbel_p, resolve_seed
 
@@ -264,9 +265,17 @@ def build_activities(firms: pd.DataFrame, events: pd.DataFrame | None, config: C
     if config.use_text:
         texts = firm_texts(firms, events)
         if not texts.empty:
+            # the activities command's rule: the packaged embedding model reads English
+            choice = choose_text_method(config.text_method, texts["text"])
+            if choice.switched:
+                notes.append(f"text activities: {choice.note} Set text_method to embedding-kmeans "
+                             "(--text-method) to use the embeddings anyway.")
+            elif choice.note:
+                notes.append(f"text activities: {choice.note} text_method tfidf-svd-kmeans (--text-method) groups "
+                             "them by their words.")
             text_seed = int(seed.child("text").generate_state(1)[0])
             found, text_method = text_activities(firms, texts, min_firms=config.min_firms, as_of=as_of,
-                                                 rng=text_seed, method=config.text_method, cache=text_cache,
+                                                 rng=text_seed, method=choice.method, cache=text_cache,
                                                  stop_words=config.stop_words)
             acts += found
             if text_method.startswith("keywords"):

@@ -289,25 +289,20 @@ def _title_systems(given: list[str], firms: pd.DataFrame) -> tuple[str, ...]:
 def _method_for_language(method: str, model: str | None, texts: pd.Series) -> tuple[str, str]:
     """The method to use given the texts' language, and a note saying why when it is not the one asked for.
 
-    The packaged embedding model reads English. With ``--method auto`` and no ``--model``, texts that are not
-    English (a cheap check: the share of English function words, :func:`clusterwatch.language.check_english`)
-    are grouped with TF-IDF instead; with ``--method embedding-kmeans`` and the packaged model the run goes on as
-    asked, with a warning.
+    The rule is :func:`clusterwatch.language.choose_text_method` (the scan applies it too): with ``--method auto``
+    and no ``--model``, texts that are not English are grouped with TF-IDF instead; with ``--method
+    embedding-kmeans`` and the packaged model the run goes on as asked, with a warning.
     """
-    from clusterwatch.language import check_english
+    from clusterwatch.language import choose_text_method
 
-    if model is not None or method == "tfidf-svd-kmeans":
-        return method, ""
-    found = check_english(texts.tolist())
-    if found.english:
-        return method, ""
-    if method == "auto":
-        return "tfidf-svd-kmeans", (f"The texts do not read as English ({found.describe()}), and the packaged "
-                                    "embedding model reads English: TF-IDF groups them instead. Give --model with "
-                                    "a multilingual sentence-transformers model to use embeddings.")
-    console.print(f"[yellow]warning:[/yellow] {escape(found.describe())}: the packaged embedding model reads "
-                  "English; give --model with a multilingual model, or --method tfidf-svd-kmeans")
-    return method, ""
+    choice = choose_text_method(method, texts.tolist(), model=model)
+    if choice.switched:
+        return choice.method, (f"{choice.note} Give --model with a multilingual sentence-transformers model to use "
+                               "embeddings.")
+    if choice.note and choice.check is not None:
+        console.print(f"[yellow]warning:[/yellow] {escape(choice.check.describe())}: the packaged embedding model "
+                      "reads English; give --model with a multilingual model, or --method tfidf-svd-kmeans")
+    return choice.method, ""
 
 
 def _fallback_note(requested: str, result: ActivityResult) -> str:

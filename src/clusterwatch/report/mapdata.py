@@ -65,10 +65,15 @@ def candidate_places(candidates: pd.DataFrame, members: pd.DataFrame, *, top: in
                           "label": labels.to_numpy(), "town": towns})
     cities = members.dropna(subset=["city"])
     cities = cities[cities["city"].astype(str).str.strip() != ""]
+    # one pass over all candidates' members (not one boolean mask per candidate): per candidate, the commonest
+    # label (ties: the first in sorted order) and its towns by count (ties: sorted order)
+    named = table[table["label"] != ""]
+    place_of = _commonest(named, "label").groupby("candidate_id", sort=False)["label"].first().to_dict()
+    towns_of = {str(cid): list(zip(part["town"], part["n"], strict=True))
+                for cid, part in _commonest(named, "town").groupby("candidate_id", sort=False)}
     rows = []
     for cid, fallback in zip(ids, centre, strict=True):
-        mine = table[(table["candidate_id"] == cid) & (table["label"] != "")]
-        if mine.empty:  # no gazetteer here (Canada ...): the city the register gives most of its firms
+        if cid not in place_of:  # no gazetteer here (Canada ...): the city the register gives most of its firms
             theirs = cities.loc[cities["candidate_id"].astype(str) == cid, "city"].astype(str).str.title()
             if len(theirs):
                 counts = theirs.value_counts()
@@ -78,12 +83,17 @@ def candidate_places(candidates: pd.DataFrame, members: pd.DataFrame, *, top: in
             else:
                 rows.append((cid, fallback, ""))
             continue
-        counts = mine.groupby("label", sort=True).size().sort_values(ascending=False, kind="stable")
-        towns_count = mine.groupby("town", sort=True).size().sort_values(ascending=False, kind="stable")
-        listed = ", ".join(f"{t} {n}" for t, n in towns_count.head(top).items())
-        more = len(towns_count) - top
-        rows.append((cid, str(counts.index[0]), listed + (f" and {more} more" if more > 0 else "")))
+        towns = towns_of[cid]
+        listed = ", ".join(f"{t} {n}" for t, n in towns[:top])
+        more = len(towns) - top
+        rows.append((cid, str(place_of[cid]), listed + (f" and {more} more" if more > 0 else "")))
     return pd.DataFrame(rows, columns=["candidate_id", "place", "places"])
+
+
+def _commonest(table: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``candidate_id, <column>, n``: the firms of each value per candidate, commonest first (ties: sorted)."""
+    counts = table.groupby(["candidate_id", column], sort=True).size().rename("n").reset_index()
+    return counts.sort_values(["candidate_id", "n"], ascending=[True, False], kind="stable")
 
 
 def candidate_cells(members: pd.DataFrame, resolution: int = CELL_RESOLUTION) -> pd.DataFrame:

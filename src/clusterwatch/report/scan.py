@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from clusterwatch.candidates import CandidateResult
 from clusterwatch.candidates.status import SCORE_WEIGHTS
+from clusterwatch.language import ENGLISH_SHARE_MIN
 from clusterwatch.report.mapdata import (
     CELL_RESOLUTION,
     candidate_cells,
@@ -133,13 +134,20 @@ def _by_candidate(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
 def _card(row: dict[str, Any], found: CandidateResult, place: str, groups: dict[str, dict[str, pd.DataFrame]],
           addresses: dict[str, str], spread: str = "") -> dict[str, Any]:
     cid = row["candidate_id"]
-    empty = pd.DataFrame(columns=["candidate_id"])
-    examples = groups["examples"].get(str(cid), found.examples.iloc[:0])
-    example_rows = [(e.name, str(e.text)[:220], addresses.get(str(e.firm_id), ""))
-                    for e in examples.itertuples(index=False)]
-    entries = groups["entries"].get(str(cid), found.entries.iloc[:0] if len(found.entries.columns) else empty)
+    # the empty frames only where a candidate has no rows: made for every card, they cost more than the card
+    examples = groups["examples"].get(str(cid))
+    if examples is None:
+        examples = found.examples.iloc[:0]
+    # plain columns, not itertuples: a namedtuple class per call is most of a card's time on 200+ candidates
+    example_rows = [(name, str(text)[:220], addresses.get(str(firm), ""))
+                    for name, text, firm in zip(examples["name"], examples["text"], examples["firm_id"], strict=True)]
+    entries = groups["entries"].get(str(cid))
+    if entries is None:
+        entries = found.entries.iloc[:0] if len(found.entries.columns) else pd.DataFrame(columns=["candidate_id"])
     curve = found.kd_curves.get(cid)
-    pieces = groups["pieces"].get(str(cid), found.pieces.iloc[:0])
+    pieces = groups["pieces"].get(str(cid))
+    if pieces is None:
+        pieces = found.pieces.iloc[:0]
     flags = []
     if row["unclassified"] is True:
         flags.append("unclassified: codes miss it")
@@ -168,8 +176,8 @@ def _card(row: dict[str, Any], found: CandidateResult, place: str, groups: dict[
             "activity": _cell("", row["activity"]), "source": _cell("", row["activity_source"]),
             "keywords": _cell("", row["keywords"]), "facts": [{"k": k, "v": v} for k, v in facts],
             "bars": Markup(_bars(entries)), "kd": Markup(_kd_svg(curve)) if curve is not None else "",
-            "pieces": [f"{x.activity_id} — {x.label}: {int(x.n_firms)} firms, q {_fmt(x.q_value, '.2g')}"
-                       for x in pieces.itertuples(index=False)],
+            "pieces": [f"{activity} — {label}: {int(n)} firms, q {_fmt(q, '.2g')}" for activity, label, n, q in zip(
+                pieces["activity_id"], pieces["label"], pieces["n_firms"], pieces["q_value"], strict=True)],
             "examples": example_rows}
 
 
@@ -205,7 +213,7 @@ def render_scan_html(found: CandidateResult, firms: pd.DataFrame, *, sources: pd
                   "away (zoom out)." if map_data["outside_frame"] else ""))
     return render_page(
         "scan.html.j2", title="clusterwatch scan — cluster candidates", p=p, text_method=found.text_method,
-        score_weights=SCORE_WEIGHTS,
+        text_asked=found.config.text_method, english_share_min=ENGLISH_SHARE_MIN, score_weights=SCORE_WEIGHTS,
         seed=found.seed, rows=rows, columns=_TABLE_COLUMNS, statuses=list(STATUS_COLOURS),
         summary=", ".join(f"{n} {s}" for s, n in status_counts.items()) or "none", notes=list(found.notes),
         n_failures=len(found.failures), map_data=map_data, caption=caption,
