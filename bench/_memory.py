@@ -28,6 +28,7 @@ class StagePeak:
 
     def __init__(self) -> None:
         self.peak = rss_bytes()
+        self.start = self.peak
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()

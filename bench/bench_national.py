@@ -14,13 +14,15 @@ Printed per run: wall time, CPU time (this process and its finished children, i.
 memory of this process during the job and of the largest worker, and how much resident memory grew within each stage
 of the job (activities, scanning, merging, evidence, status, Kd: its peak minus the resident memory at its start) —
 the figures that say which stage's memory grows with the register — and the wall time of each stage. Then whether
-serial and Dask found identical candidates, and a scaling table with the growth exponent ``b`` of ``wall ≈ a · n^b``
-fitted by least squares on log-log over the sizes run. Targets (issue 17): national in under 15 minutes on 2 cores,
-peak memory under 8 GB, identical candidates from serial and Dask.
+serial and Dask found identical candidates; with ``--outputs``, the time and memory growth of what ``scan`` does
+after the job (every output file: CSVs, GeoJSON, GeoPackage, GeoParquet; then report.html), and a scaling table with
+the growth exponent ``b`` of ``wall ≈ a · n^b`` fitted by least squares on log-log over the sizes run. Targets
+(issue 17): national in under 15 minutes on 2 cores, peak memory under 8 GB, identical candidates from serial and
+Dask.
 
 Usage::
 
-    python bench/bench_national.py [--sizes 100k,500k,1m,full] [--dask] [--cores 2] [--workers 2]
+    python bench/bench_national.py [--sizes 100k,500k,1m,full] [--dask] [--outputs] [--cores 2] [--workers 2]
                                    [--permutations 999] [--text]
 
 Times taken on a shared machine are contended: say so where they are reported.
@@ -109,7 +111,40 @@ def run_job(firms: Any, scheduler: str, settings: dict[str, Any]) -> dict[str, A
     times.pop("start", None)
     worker_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     return {"wall": wall, "cpu": cpu, "peak": max(sampler.overall, sampler.peak),
-            "base": base, "stages": stages, "times": times, "worker_peak": worker_peak, "candidates": result.candidates}
+            "base": base, "stages": stages, "times": times, "worker_peak": worker_peak, "candidates": result.candidates,
+            "result": result}
+
+
+def write_outputs(result: Any, firms: Any) -> dict[str, tuple[float, int]]:
+    """What ``scan`` does after the job, as it does it: every output file, then report.html (to a temporary folder).
+
+    Returns
+    -------
+    dict of str to (seconds, bytes)
+        Per step (``files``, ``report``): wall seconds and the growth of resident memory within it.
+    """
+    import tempfile
+
+    from clusterwatch.candidates.core import select_firms
+    from clusterwatch.report.gis import write_candidate_outputs
+    from clusterwatch.report.scan import write_scan_html
+
+    out: dict[str, tuple[float, int]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for step in ("files", "report"):
+            gc.collect()
+            sampler = StagePeak()
+            began = time.perf_counter()
+            if step == "files":
+                written = write_candidate_outputs(result, firms, folder)
+            else:
+                scanned, _ = select_firms(firms, result.config, None)
+                write_scan_html(Path(folder) / "report.html", result, scanned)
+            out[step] = (time.perf_counter() - began, sampler.peak - sampler.start)
+            sampler.close()
+        size = sum(f.stat().st_size for f in Path(folder).iterdir())
+        print(f"{'':>9} outputs: {len(written) + 1} files, {size / 2**20:.0f} MiB", flush=True)
+    return out
 
 
 def same_candidates(a: Any, b: Any) -> bool:
@@ -132,6 +167,8 @@ def main() -> int:
     parser.add_argument("--permutations", type=int, default=999)
     parser.add_argument("--text", action="store_true", help="text activities too (TF-IDF of the business types)")
     parser.add_argument("--path", type=Path, default=PPP_US)
+    parser.add_argument("--outputs", action="store_true",
+                        help="also write every output file and report.html after the serial run, timed")
     args = parser.parse_args()
     if not args.path.exists():
         print(f"data not found: {args.path} (set CLUSTERWATCH_SHARED_DATA)", file=sys.stderr)
@@ -155,8 +192,11 @@ def main() -> int:
         n = len(everything) if size is None or size >= len(everything) else size
         firms = everything if n == len(everything) else everything.sample(n=n, random_state=0).reset_index(drop=True)
         runs = {"serial": run_job(firms, "threads", settings)}
+        steps = write_outputs(runs["serial"]["result"], firms) if args.outputs else {}
+        runs["serial"].pop("result")  # the Dask run's memory is measured without the serial result held
         if args.dask:
             runs["dask"] = run_job(firms, f"local:{args.workers}", settings)
+            runs["dask"].pop("result")
         for name, r in runs.items():
             stages = ", ".join(f"{k} {v / 2**30:.2f}" for k, v in r["stages"].items())
             print(f"{n:>9,} {name:<6} wall {r['wall']:7.1f} s  CPU {r['cpu']:7.1f} s  "
@@ -166,6 +206,9 @@ def main() -> int:
             print(f"{'':>9} {'':<6} growth within each stage (peak minus resident at its start), GiB: {stages}")
             print(f"{'':>9} {'':<6} wall per stage, s: "
                   + ", ".join(f"{k} {v:.1f}" for k, v in r["times"].items()), flush=True)
+        if steps:
+            print(f"{'':>9} after the serial job: " + ", ".join(f"{k} {t:.1f} s (+{m / 2**30:.2f} GiB)"
+                                                             for k, (t, m) in steps.items()), flush=True)
         if args.dask:
             same = same_candidates(runs["serial"]["candidates"], runs["dask"]["candidates"])
             print(f"{'':>9} serial and Dask candidates identical: {'yes' if same else 'NO'}")
