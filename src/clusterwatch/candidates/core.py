@@ -11,7 +11,7 @@ Pure: frames in, a frozen :class:`CandidateResult` out; no files, no printing.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -567,6 +567,12 @@ def find_candidates(
     firm_ids = scanned["firm_id"].to_numpy()
     failures: list[tuple[str, str, str]] = []
     ehsa_cache: dict[tuple[str, ...], pd.DataFrame | None] = {}
+
+    def union_of(activity_ids: Sequence[str]) -> np.ndarray:
+        """The firms of any of the activities: a mask over ``scanned`` (built when needed, never kept per
+        candidate: a byte per firm each, 4 GB for the national register's candidates)."""
+        return np.logical_or.reduce([by_id[a].members for a in activity_ids])
+
     rows_out: list[dict[str, Any]] = []
     for group, context_of in zip(groups, contexts, strict=True):
         parts = sorted((pieces[i] for i in group), key=lambda p: (p["q_value"], -p["llr"], p["activity_id"],
@@ -577,9 +583,7 @@ def find_candidates(
         context_of_members = np.setdiff1d(np.concatenate([p["context"] for p in parts]), members)
         area = np.unique(np.concatenate([p["area"] for p in parts]))
         activity_ids = tuple(sorted({p["activity_id"] for p in parts}))
-        mask = np.zeros(len(scanned), dtype=bool)
-        for activity_id in activity_ids:
-            mask |= by_id[activity_id].members
+        mask = union_of(activity_ids)
         # the name: the most specific piece (text, then the longest code, then a benchmark cluster) among those
         # nearly as strong as the strongest, so that Dalton reads "Carpet and Rug Mills", not "Manufacturing"
         strongest = max(p["llr"] for p in parts)
@@ -665,10 +669,8 @@ def find_candidates(
         done = 0
         for i, row in enumerate(cand.to_dict("records")):
             cid = row["candidate_id"]
-            # the activities' firms, rebuilt here for the few candidates Kd may run on: one mask per candidate
-            # kept from the evidence loop was a byte per firm each (4 GB for the national register's candidates)
-            kd_mask = (np.logical_or.reduce([by_id[a].members for a in row["pieces"].split(";")])
-                       if done < config.kd_max_candidates else None)
+            # the activities' firms, rebuilt for the few candidates Kd may run on
+            kd_mask = union_of(row["pieces"].split(";")) if done < config.kd_max_candidates else None
             if kd_mask is not None and kd_mask.sum() <= config.kd_max_firms:
                 done += 1
                 try:

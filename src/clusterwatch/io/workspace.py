@@ -150,6 +150,11 @@ class Workspace:
         return {r[0] for r in self._con.execute(
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
 
+    def _stored_firm_codes(self) -> pd.DataFrame:
+        """The ``firm_codes`` rows of the stored firms (for a workspace of the old layout, which has none)."""
+        return firm_code_table(self._con.execute(
+            "SELECT dataset, firm_id, code, codes, code_system FROM firms ORDER BY dataset, firm_id").df())
+
     def _migrate(self, tables: set[str]) -> None:
         """Bring a schema-1 workspace to :data:`SCHEMA_VERSION`, in one transaction: the ``activities`` table and
         the ``sources`` count column become ``events``, and ``firm_codes`` is built from the stored firms."""
@@ -165,8 +170,7 @@ class Workspace:
                     con.execute("ALTER TABLE sources RENAME COLUMN activities TO events")
                 con.execute("UPDATE sources SET rows_are = 'events' WHERE rows_are = 'activities'")
             con.execute(_table_sql("firm_codes", FIRM_CODE_COLUMNS))
-            self._insert("firm_codes", firm_code_table(self._con.execute(
-                "SELECT dataset, firm_id, code, codes, code_system FROM firms ORDER BY dataset, firm_id").df()),
+            self._insert("firm_codes", self._stored_firm_codes(),
                 FIRM_CODE_COLUMNS)
             con.execute("COMMIT")
         except BaseException:
@@ -181,8 +185,7 @@ class Workspace:
             con.execute("CREATE TEMP VIEW events AS SELECT * FROM main.activities")
         else:  # no table of dated evidence at all: an empty one
             con.execute(_table_sql("events", EVENT_COLUMNS).replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
-        con.register("firm_codes", firm_code_table(con.execute(
-            "SELECT dataset, firm_id, code, codes, code_system FROM firms ORDER BY dataset, firm_id").df()))
+        con.register("firm_codes", self._stored_firm_codes())
         self._old_sources = True
 
     # -- context manager
