@@ -171,26 +171,39 @@ def test_no_two_candidates_share_half_their_firms(found) -> None:  # type: ignor
     assert_no_two_share_half(found)
 
 
-def test_technology_over_five_codes_at_one_site_is_one_candidate() -> None:
+@pytest.mark.parametrize("young", [False, True], ids=["old", "young"])
+def test_five_unrelated_codes_at_one_site(young: bool) -> None:
+    # co-location alone does not make unrelated codes one cluster: old firms without texts are one candidate per
+    # code, listed side by side as one site (same_site); the same firms founded in the last five years are one
+    # candidate, the site's young firms holding all five codes' firms
     base = background_firms(3)
     rng = np.random.default_rng(3)
     codes = ["541715", "334511", "541512", "332710", "811111"]  # unrelated in the hierarchy, all used around
     n = 25
+    years = np.arange(2015, 2020) if young else np.arange(1990, 2005)
     plant = pd.DataFrame({
         "firm_id": [f"p{i}" for i in range(n)], "name": [f"Planted {i}" for i in range(n)],
         "lat": 47.05 + rng.normal(0, 0.002, n), "lon": -121.95 + rng.normal(0, 0.003, n),
         "code": [codes[i % 5] for i in range(n)], "code_system": "naics",
-        # not young: the young-firms activity does not find it, the site's code pieces must merge
-        "founded": pd.to_datetime(rng.choice(np.arange(1990, 2005), n).astype(str) + "-03-01"),
+        "founded": pd.to_datetime(rng.choice(years, n).astype(str) + "-03-01"),
         "employees": rng.integers(2, 20, n).astype(float)})
     found = find_candidates(pd.concat([base, plant], ignore_index=True), as_of="2019-12-31", rng=1,
                             **FAST)  # type: ignore[arg-type]
-    members = found.candidate_firms.groupby("candidate_id")["firm_id"].agg(set)
-    planted = {f"p{i}" for i in range(n)}
-    best = max(members.items(), key=lambda kv: len(kv[1] & planted))
-    assert len(best[1] & planted) >= 0.5 * n
-    assert len(best[1] & planted) >= 0.5 * len(best[1])  # precision
-    assert found.candidates.set_index("candidate_id").loc[best[0], "n_pieces"] >= 2
+    firms = found.candidate_firms.assign(planted=found.candidate_firms["firm_id"].str.startswith("p"))
+    per = firms.groupby("candidate_id")["planted"].agg(["sum", "size"])
+    holding = per[per["sum"] > 0]
+    cand = found.candidates.set_index("candidate_id")
+    if young:
+        assert len(holding) == 1
+        assert holding["sum"].iloc[0] == n and holding["size"].iloc[0] == n
+        assert cand.loc[holding.index[0], "n_pieces"] >= 5  # the young firms and the codes' pieces
+    else:
+        assert len(holding) >= 3 and (holding["sum"] == holding["size"]).all()  # each its code's planted firms
+        assert (holding["sum"] == n // len(codes)).all()
+        sites = {cid: set(filter(None, str(cand.loc[cid, "same_site"]).split(";"))) for cid in holding.index}
+        told = [cid for cid, others in sites.items() if others & set(holding.index)]
+        assert len(told) >= 3  # shown as one site
+        assert all(cid in sites[other] for cid in told for other in sites[cid] if other in sites)  # symmetric
     assert_no_two_share_half(found)
 
 
@@ -351,12 +364,18 @@ def test_merge_pieces_by_hand() -> None:
     areas = [np.arange(0, 6), np.arange(0, 6), np.arange(7, 12), np.arange(20, 40), np.arange(20, 40)]
     # 0 and 1 share two of three firms; 2 stands alone; 3 and 4 share no firm: without circles they stay apart
     assert merge_pieces(members, areas, 50) == [[0, 1], [2], [3], [4]]
-    # one site (radius 0.3 km), two codes: 3 and 4 hold the same circle's firms, so they are one candidate
+    # one site (radius 0.3 km), two unrelated codes holding the same circle's firms: not one cluster by area alone
+    # (Langley: furniture makers and the hair salons around them); two related codes are
     centres = np.array([[45.0, -122.0], [45.0, -122.0], [45.2, -122.0], [46.0, -122.0], [46.0, -122.0]])
     radii = np.array([0.3, 0.3, 0.3, 0.3, 0.3])
-    assert merge_pieces(members, areas, 50, centres=centres, radii=radii) == [[0, 1], [2], [3, 4]]
-    # the same two circles at a regional scale (20 km) are not joined by area: sectors overlap everywhere
-    assert merge_pieces(members, areas, 50, centres=centres, radii=radii * 0 + 20) == [[0, 1], [2], [3], [4]]
+    assert merge_pieces(members, areas, 50, centres=centres, radii=radii) == [[0, 1], [2], [3], [4]]
+    kin = np.eye(5, dtype=bool)
+    kin[3, 4] = kin[4, 3] = True
+    assert merge_pieces(members, areas, 50, centres=centres, radii=radii, related=kin) == [[0, 1], [2], [3, 4]]
+    # the young firms there (an attribute piece) holding both codes' firms join them by shared firms: one cluster
+    young = np.r_[members[3], members[4]]
+    assert merge_pieces([*members, young], [*areas, np.arange(20, 40)], 50, centres=np.vstack([centres, centres[3]]),
+                        radii=np.r_[radii, 1.2], attributes=[False] * 5 + [True]) == [[0, 1], [2], [3, 4, 5]]
     # a small piece inside two others does not bridge them (Langley: a benchmark cluster's 8 firms all inside a
     # 5616 site of 18 and 5 of them inside a wider NAICS 56 circle of 38 that holds only 7 of the site's firms)
     site, wide = np.arange(0, 18), np.r_[np.arange(0, 7), np.arange(100, 131)]
@@ -368,15 +387,16 @@ def test_merge_pieces_by_hand() -> None:
     small, large = [np.array([0, 1]), np.array([10, 11])], [np.arange(0, 5), np.arange(0, 40)]
     here = np.array([[45.0, -122.0], [45.0, -122.0]])
     assert merge_pieces(small, large, 50, centres=here, radii=np.array([0.1, 1.5])) == [[0], [1]]
-    # an attribute piece (young firms over a wide circle) sharing half of a small piece's firms does not absorb it
+    # an attribute piece (young firms) joins by shared firms like any piece: no candidate holds another's firms
     young, code = np.arange(0, 300), np.array([0, 1, 2, 400, 401])
-    assert merge_pieces([young, code], [np.arange(0, 600), np.arange(0, 402)], 700) == [[0, 1]]
     assert merge_pieces([young, code], [np.arange(0, 600), np.arange(0, 402)], 700, attributes=[True, False]) == \
-        [[0], [1]]
+        [[0, 1]]
+    assert merge_pieces([young, code[2:]], [np.arange(0, 600), np.arange(0, 402)], 700,
+                        attributes=[True, False]) == [[0], [1]]  # one of three firms: not half
     # touching circles of one activity (a site the scan cut in two) join; of two activities they do not
     apart = [np.arange(0, 5), np.arange(5, 10)]
-    two = np.array([[45.0, -122.0], [45.0, -122.0 + 1.5 / (111.32 * np.cos(np.radians(45.0)))]])  # 1.5 km apart
-    r = np.array([0.8, 0.8])
+    two = np.array([[45.0, -122.0], [45.0, -122.0 + 0.9 / (111.32 * np.cos(np.radians(45.0)))]])  # 0.9 km apart
+    r = np.array([0.4, 0.4])
     assert merge_pieces(apart, apart, 20, centres=two, radii=r, activity_ids=["naics:5417", "naics:5417"]) == \
         [[0, 1]]
     assert merge_pieces(apart, apart, 20, centres=two, radii=r, activity_ids=["naics:5417", "naics:3327"]) == \
@@ -388,6 +408,14 @@ def test_merge_pieces_by_hand() -> None:
     far = np.array([[45.0, -122.0], [45.0, -122.0 + 2.5 / (111.32 * np.cos(np.radians(45.0)))]])
     assert merge_pieces(apart, apart, 20, centres=far, radii=r, activity_ids=["naics:5417", "naics:5417"]) == \
         [[0], [1]]
+    # touching, but a site beside a district of another rate (Langley: 12 of 20 firms of NAICS 561 in 0.49 km,
+    # 24 of 99 in 0.91 km, 1.48 km apart); of one rate (Georgia PPP: one code's 7 of 7 and 7 of 7, 1.53 km) one
+    beside = np.array([[49.140127, -122.651010], [49.153089, -122.655573]])
+    assert merge_pieces([np.arange(0, 12), np.arange(20, 44)], [np.arange(0, 20), np.arange(20, 119)], 200,
+                        centres=beside, radii=np.array([0.487, 0.910]), activity_ids=["naics:561"] * 2) == [[0], [1]]
+    halves = np.array([[33.019242, -85.069443], [33.028265, -85.081837]])
+    assert merge_pieces(apart, apart, 20, centres=halves, radii=np.array([0.69, 0.78]),
+                        activity_ids=["naics:5414"] * 2) == [[0, 1]]
 
 
 def test_broad_pieces_are_context_not_more_firms() -> None:

@@ -70,10 +70,10 @@ class CandidateConfig:
     # merging pieces into candidates
     merge_overlap: float = _setting(
         0.5, "Pieces sharing at least this share of the smaller one's firms become one candidate; so do circles "
-        "holding mostly the same firms (Jaccard at least this share) that are sites or of related activities.")
+        "of related activities holding mostly the same firms (Jaccard at least this share).")
     site_km: float = _setting(
-        1.0, "Circles up to this radius (km) are sites: pieces at one site (several codes) or touching circles of "
-        "one activity join one candidate; wider circles join only by shared firms.")
+        1.0, "Circles up to this radius (km) are sites: touching circles of one activity that fit one site join "
+        "one candidate (or extend it, when not significant alone); wider circles join only by shared firms.")
     # supporting evidence
     kd_max_candidates: int = _setting(20, "Kd (Duranton–Overman) is computed for at most this many candidates.")
     kd_max_firms: int = _setting(500, "... each with at most this many firms in its activities.")

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from clusterwatch.analysis.geometry import haversine_km
 from clusterwatch.analysis.space import bernoulli_scan_each, kd
@@ -43,7 +45,13 @@ from clusterwatch.candidates.evidence import (
     sme_evidence,
     sme_flags,
 )
-from clusterwatch.candidates.merge import broader_activities, context_pieces, merge_pieces
+from clusterwatch.candidates.merge import (
+    broader_activities,
+    context_pieces,
+    merge_pieces,
+    one_site,
+    site_extensions,
+)
 from clusterwatch.candidates.status import assign_status, score_of
 from clusterwatch.codes import code_title, truncate
 from clusterwatch.errors import InputError, OptionError
@@ -55,8 +63,8 @@ __all__ = ["CANDIDATE_COLUMNS", "CandidateResult", "Concentration", "build_activ
            "select_firms", "test_concentration"]
 
 CANDIDATE_COLUMNS = [
-    "candidate_id", "label", "status", "score", "n_firms", "n_pieces", "pieces", "context_pieces", "activity",
-    "activity_source",
+    "candidate_id", "label", "status", "score", "n_firms", "n_pieces", "pieces", "context_pieces", "same_site",
+    "activity", "activity_source",
     "keywords", "lat", "lon", "radius_km", "p_value", "q_value", "llr", "peak_relative_risk", "relative_risk",
     "location_quotient",
     "expected", "n_area", "age_evidence", "n_dated", "n_recent", "recent_share", "base_recent_share", "young_q",
@@ -89,11 +97,15 @@ class CandidateResult:
     candidate_firms
         ``candidate_id, firm_id``: the union of the pieces' firms.
     pieces
-        Every significant cluster that went into a candidate (:data:`PIECE_COLUMNS`).
+        Every significant cluster that went into a candidate (:data:`PIECE_COLUMNS`), by ``role``: ``core``,
+        ``extension`` (a circle beside a core piece that completes its site, not significant alone) or
+        ``context`` (a broader activity's piece, listed, its other firms not added).
     tested
         Every cluster tested (:data:`TESTED_COLUMNS`), with its ``outcome``: ``piece``, ``not significant``,
-        ``one address`` (a building or mall, not a place), ``too few firms`` or ``no shared code`` (a young-firms
-        circle whose young firms share no code: :func:`~clusterwatch.candidates.activities.shared_code_members`).
+        ``one address`` (a building or mall, not a place), ``too few firms``, ``no shared code`` (a young-firms
+        circle whose young firms share no code: :func:`~clusterwatch.candidates.activities.shared_code_members`)
+        or ``extension`` (a circle that is not significant alone but extends a piece's circle to the whole site:
+        :func:`~clusterwatch.candidates.merge.site_extensions`).
     activities
         Every activity tested: ``activity_id, source, label, n_firms, clusters_tested, best_p, best_q``.
     entries
@@ -512,33 +524,43 @@ def find_candidates(
     for k in np.flatnonzero(tested["outcome"].to_numpy() == "piece") if len(tested) else []:
         row = tested.iloc[int(k)]
         result = concentration.scans[row["activity_id"]]
+        mask = by_id[row["activity_id"]].members
         area = np.sort(result.firms_in(int(row["cluster"])).to_numpy())
-        members = area[by_id[row["activity_id"]].members[area]]
         if int(row["locations"]) < 2 and point_level[area].all():
             tested.loc[int(k), "outcome"] = "one address"  # a building or a mall is not a place
             continue
+        # the site's other circles of the activity that the scan's no-overlap rule cut off (site_extensions)
+        extensions = _extensions(tested, int(k), result, mask, area, config.site_km)
+        for e in extensions:
+            tested.loc[e["row"], "outcome"] = "extension"
+            area = np.union1d(area, e["area"])
+        members = area[mask[area]]
         if len(members) < config.min_firms:
             tested.loc[int(k), "outcome"] = "too few firms"
             continue
         context_rows = np.array([], dtype=np.int64)
         if keys is not None and by_id[row["activity_id"]].source == "entries" and \
-                float(row["expected"]) > CHANCE_SHARE * float(row["cases"]):
-            shared = shared_code_members(members, keys, by_id[row["activity_id"]].members)
+                int(mask.sum()) * len(area) / len(mask) > CHANCE_SHARE * len(members):
+            shared = shared_code_members(members, keys, mask)
             context_rows = np.setdiff1d(members, shared)
             members = shared
             if len(members) < config.min_firms:
                 tested.loc[int(k), "outcome"] = "no shared code"
                 continue
             n_not_shared += len(context_rows)
+        for e in extensions:
+            e["members"] = np.intersect1d(e["area"], members)
         pieces.append({"activity_id": row["activity_id"], "cluster": int(row["cluster"]), "lat": float(row["lat"]),
                        "lon": float(row["lon"]), "radius_km": float(row["radius_km"]), "members": members,
                        "area": area, "context": context_rows, "relative_risk": float(row["relative_risk"]),
-                       "llr": float(row["llr"]),
+                       "llr": float(row["llr"]), "extensions": extensions, "cases": int(mask[area].sum()),
                        "p_value": float(row["p_value"]), "q_value": float(row["q_value"])})
     if keys is not None and (n_not_shared or (tested["outcome"] == "no shared code").any()):
         notes.append(f"young-firms pieces hold the young firms whose codes recur in their circle; "
                      f"{n_not_shared:,} other young firms in their circles are context, not members, and "
                      f"{int((tested['outcome'] == 'no shared code').sum()):,} young-firms circles share no code")
+    # one activity's significant circles that are one site are one piece (the scan cut the site in two)
+    pieces = _join_sites(pieces, config.site_km)
     # broad pieces holding a narrower one are its context (listed, their other firms not added); the rest merge
     attribute = [by_id[p["activity_id"]].source == "entries" for p in pieces]
     piece_acts = sorted({p["activity_id"] for p in pieces})
@@ -546,7 +568,8 @@ def find_candidates(
     kin = related_activities([by_id[a].members for a in piece_acts], code_families(scanned))
     index = np.array([piece_acts.index(p["activity_id"]) for p in pieces], dtype=np.int64)
     context = context_pieces([p["members"] for p in pieces], len(scanned), overlap=config.merge_overlap,
-                             attributes=attribute, broader=wider[np.ix_(index, index)] if len(pieces) else None)
+                             attributes=attribute, broader=wider[np.ix_(index, index)] if len(pieces) else None,
+                             least=config.min_firms)
     core_ids = [i for i in range(len(pieces)) if i not in context]
     merged = merge_pieces([pieces[i]["members"] for i in core_ids], [pieces[i]["area"] for i in core_ids],
                           len(scanned), overlap=config.merge_overlap,
@@ -569,9 +592,12 @@ def find_candidates(
     ehsa_cache: dict[tuple[str, ...], pd.DataFrame | None] = {}
 
     def union_of(activity_ids: Sequence[str]) -> np.ndarray:
-        """The firms of any of the activities: a mask over ``scanned`` (built when needed, never kept per
-        candidate: a byte per firm each, 4 GB for the national register's candidates)."""
-        return np.logical_or.reduce([by_id[a].members for a in activity_ids])
+        """The firms of the candidate's work: of any of its activities, a mask over ``scanned`` (built when needed,
+        never kept per candidate: a byte per firm each, 4 GB for the national register's candidates). The young
+        firms are an attribute, not work: they count only in a candidate of young firms alone, so that a code's
+        location quotient, hot spots and Kd are the code's, not "the code or any young firm"."""
+        work = [a for a in activity_ids if by_id[a].source != "entries"] or list(activity_ids)
+        return np.logical_or.reduce([by_id[a].members for a in work])
 
     rows_out: list[dict[str, Any]] = []
     for group, context_of in zip(groups, contexts, strict=True):
@@ -591,6 +617,7 @@ def find_candidates(
         lead = by_id[min(named, key=lambda p: (-_specificity(p["activity_id"]), -p["llr"], p["activity_id"]))[
             "activity_id"]]
         c, n, big_c, big_n = len(members), len(area), int(mask.sum()), len(scanned)
+        c_work = int(mask[members].sum())  # members doing the work (a young member of another code is not)
         distance = _km(best["lat"], best["lon"], scanned["lat"].to_numpy()[members],
                        scanned["lon"].to_numpy()[members])
         ages = age_evidence(founded, members, base, recent_from=recent_from, min_firms=config.min_firms)
@@ -632,8 +659,9 @@ def find_candidates(
             "keywords": lead.keywords, "lat": best["lat"], "lon": best["lon"], "radius_km": radius,
             "p_value": best["p_value"], "q_value": best["q_value"], "llr": strongest,
             "peak_relative_risk": max(p["relative_risk"] for p in parts),
-            "relative_risk": (c / n) / ((big_c - c) / (big_n - n)) if big_c > c and big_n > n else float("inf"),
-            "location_quotient": (c / n) / (big_c / big_n), "expected": big_c * n / big_n, "n_area": n,
+            "relative_risk": ((c_work / n) / ((big_c - c_work) / (big_n - n)) if big_c > c_work and big_n > n
+                              else float("inf")),
+            "location_quotient": (c_work / n) / (big_c / big_n), "expected": big_c * n / big_n, "n_area": n,
             "age_evidence": ages["age_evidence"], "n_dated": ages["n_dated"], "n_recent": ages["n_recent"],
             "recent_share": ages["recent_share"], "base_recent_share": base.young_share,
             "young_p": ages["young_p"], "rising_p": ages["rising_p"], "falling_p": ages["falling_p"],
@@ -647,7 +675,7 @@ def find_candidates(
             "context_pieces": ";".join(sorted({p["activity_id"] for p in around})),
             "_members": members, "_context": context_of_members, "_counts": ages["counts"], "_parts": parts,
             "_around": around,
-            "_key": tuple(firm_ids[members]),
+            "_key": tuple(firm_ids[members]), "_area": area,
         })
 
     tell("status and rank", 4, 6)
@@ -663,6 +691,7 @@ def find_candidates(
         cand = cand.sort_values(["score", "llr", "n_firms", "_key"], ascending=[False, False, False, True],
                                 kind="stable").reset_index(drop=True)
         cand["candidate_id"] = [f"C{i + 1:03d}" for i in range(len(cand))]
+        cand["same_site"] = _same_site(cand, len(scanned), overlap=config.merge_overlap, site_km=config.site_km)
         tell("Kd for the leading candidates", 5, 6)
         cand["kd_localised"] = pd.array([pd.NA] * len(cand), dtype="boolean")
         names = scanned["name"].astype("string") if "name" in scanned else pd.Series(firm_ids, dtype="string")
@@ -684,7 +713,8 @@ def find_candidates(
             context_firm_rows += [(cid, firm_ids[m], NOT_SHARED) for m in row["_context"]]
             entry_rows += [(cid, int(y), int(k), int(t))
                            for y, k, t in zip(years, row["_counts"], base.entries, strict=True)]
-            for role, group_parts in (("core", row["_parts"]), ("context", row["_around"])):
+            extended = [e for p in row["_parts"] for e in p["extensions"]]
+            for role, group_parts in (("core", row["_parts"]), ("extension", extended), ("context", row["_around"])):
                 for p in group_parts:
                     a = by_id[p["activity_id"]]
                     piece_rows.append((cid, role, p["activity_id"], a.source, a.label, p["cluster"], p["lat"],
@@ -760,6 +790,101 @@ def _specificity(activity_id: str) -> int:
     if kind == "entries":
         return 0
     return len(key.replace("-", ""))
+
+
+def _join_sites(pieces: list[dict[str, Any]], site_km: float) -> list[dict[str, Any]]:
+    """Pieces of one activity whose circles are one cluster (:func:`~clusterwatch.candidates.merge.one_site`:
+    touching site circles of the same rate) become one piece: the strongest keeps its circle, p and q;
+    the others are its extensions (role ``extension``), their firms and areas added. Order is kept otherwise."""
+    by_activity: dict[str, list[int]] = {}
+    for i, p in enumerate(pieces):
+        if p["radius_km"] <= site_km:
+            by_activity.setdefault(p["activity_id"], []).append(i)
+    host_of: dict[int, int] = {}
+    for rows in by_activity.values():
+        if len(rows) < 2:
+            continue
+        lat = np.array([pieces[i]["lat"] for i in rows])
+        lon = np.array([pieces[i]["lon"] for i in rows])
+        radius = np.array([pieces[i]["radius_km"] for i in rows])
+        cases = np.array([pieces[i]["cases"] for i in rows])
+        firms = np.array([len(pieces[i]["area"]) for i in rows])
+        near = one_site(haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :]), radius[:, None],
+                        radius[None, :], cases[:, None], firms[:, None], cases[None, :], firms[None, :],
+                        site_km=site_km)
+        _, label = connected_components(sparse.csr_matrix(near), directed=False)
+        for component in np.unique(label):
+            group = [rows[j] for j in np.flatnonzero(label == component)]
+            host = min(group, key=lambda i: (pieces[i]["q_value"], -pieces[i]["llr"], pieces[i]["cluster"]))
+            host_of.update({i: host for i in group if i != host})
+    if not host_of:
+        return pieces
+    out = []
+    for i, p in enumerate(pieces):
+        if i in host_of:
+            continue
+        joined = [pieces[j] for j, h in sorted(host_of.items()) if h == i]
+        if joined:
+            p = {**p, "members": np.unique(np.concatenate([p["members"], *(q["members"] for q in joined)])),
+                 "area": np.unique(np.concatenate([p["area"], *(q["area"] for q in joined)])),
+                 "context": np.unique(np.concatenate([p["context"], *(q["context"] for q in joined)])),
+                 "extensions": [*p["extensions"], *({k: v for k, v in q.items() if k != "extensions"} for q in joined),
+                                *(e for q in joined for e in q["extensions"])]}
+        out.append(p)
+    return out
+
+
+def _same_site(cand: pd.DataFrame, n_firms: int, *, overlap: float, site_km: float) -> list[str]:
+    """Per candidate, the other candidates at its site (``;``-joined ids): both circles sites (radius ≤
+    ``site_km``) holding mostly the same firms (Jaccard of their areas ≥ ``overlap``). Such candidates are of
+    unrelated activities (related ones merge), so they are told apart and shown side by side, never merged."""
+    out = [""] * len(cand)
+    site = np.flatnonzero(cand["radius_km"].to_numpy(dtype=float) <= site_km)
+    if site.size < 2:
+        return out
+    areas = [cand["_area"].iloc[int(i)] for i in site]
+    indptr = np.concatenate([[0], np.cumsum([len(a) for a in areas])])
+    matrix = sparse.csr_matrix((np.ones(int(indptr[-1])), np.concatenate(areas), indptr),
+                               shape=(site.size, n_firms))
+    shared = (matrix @ matrix.T).tocoo()
+    size = np.array([len(a) for a in areas], dtype=float)
+    i, j, count = shared.row, shared.col, shared.data
+    same = (i != j) & (count >= overlap * (size[i] + size[j] - count))
+    ids = cand["candidate_id"].to_numpy()
+    for a in np.unique(i[same]):
+        out[int(site[a])] = ";".join(sorted(str(ids[site[b]]) for b in j[same][i[same] == a]))
+    return out
+
+
+def _extensions(tested: pd.DataFrame, k: int, result: Any, mask: np.ndarray, area: np.ndarray,
+                site_km: float) -> list[dict[str, Any]]:
+    """The not-significant circles of tested row ``k``'s activity that extend its circle to the whole site
+    (:func:`~clusterwatch.candidates.merge.site_extensions`), as piece records of role ``extension``."""
+    row = tested.iloc[k]
+    if float(row["radius_km"]) > site_km:
+        return []
+    same = tested.index[(tested["activity_id"] == row["activity_id"]).to_numpy()
+                        & (tested["outcome"] == "not significant").to_numpy()]
+    if not len(same):
+        return []
+    others = tested.loc[same]
+    # only site circles near enough to touch it or a circle touching it: the rest need not be gathered
+    radius = others["radius_km"].to_numpy(dtype=float)
+    distance = _km(float(row["lat"]), float(row["lon"]), others["lat"].to_numpy(dtype=float),
+                   others["lon"].to_numpy(dtype=float))
+    others = others[(radius <= site_km) & (distance <= float(row["radius_km"]) + radius + 3 * site_km)]
+    if others.empty:
+        return []
+    areas = [np.sort(result.firms_in(int(c)).to_numpy()) for c in others["cluster"]]
+    joined = site_extensions((float(row["lat"]), float(row["lon"]), float(row["radius_km"])), area,
+                             list(others[["lat", "lon", "radius_km"]].itertuples(index=False, name=None)), areas,
+                             mask, site_km=site_km)
+    return [{"row": int(others.index[j]), "activity_id": row["activity_id"], "cluster": int(others["cluster"].iloc[j]),
+             "lat": float(others["lat"].iloc[j]), "lon": float(others["lon"].iloc[j]),
+             "radius_km": float(others["radius_km"].iloc[j]), "area": areas[j],
+             "members": areas[j][mask[areas[j]]], "relative_risk": float(others["relative_risk"].iloc[j]),
+             "llr": float(others["llr"].iloc[j]), "p_value": float(others["p_value"].iloc[j]),
+             "q_value": float(others["q_value"].iloc[j])} for j in joined]
 
 
 def _family_q(tested: pd.DataFrame, alpha: float) -> np.ndarray:

@@ -8,13 +8,16 @@ whose firms carry five unrelated codes at one site shows as five pieces with one
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
 from clusterwatch.analysis.geometry import haversine_km
 
-__all__ = ["broader_activities", "context_pieces", "merge_pieces"]
+__all__ = ["SAME_RATE_ALPHA", "broader_activities", "context_pieces", "merge_pieces", "one_site",
+           "site_extensions"]
 
 
 def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: int, *,
@@ -29,21 +32,21 @@ def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: in
     the end no two candidates share ``overlap`` or more of the smaller one's firms. Two pieces of *related*
     activities (``related[i, j]``, e.g. :func:`~clusterwatch.candidates.activities.related_activities`: Dalton's
     carpet, yarn and finishing mills) whose circles hold mostly the same firms (Jaccard ≥ ``overlap``) are joined
-    at any radius. Where ``centres`` and ``radii`` are given, two pieces whose circles are both *sites*
-    (radius ≤ ``site_km``) are also joined
+    at any radius. Where ``centres`` and ``radii`` are given, site circles (radius ≤ ``site_km``) of the same
+    activity that touch or nearly touch (centres at most the sum of the radii plus the smaller radius, at least
+    0.1 km, apart) and hold the activity at the same rate are joined (:func:`one_site`): one site that the scan's
+    non-overlapping circles cut in two (on Georgia PPP, the young firms of one 0.3 km site came as two circles
+    0.53 km apart, radii 0.27 and 0.24 km). Touching circles of different rates are two places (on Langley, a
+    0.49 km site of security firms, 12 of 20 firms, and a 0.91 km district of office services beside it, 24 of 99).
 
-    * when their circles hold mostly the same firms (Jaccard index of the circles' firms ≥ ``overlap``): one
-      site, several activities (a technology whose firms carry five codes);
-    * when they are circles of the same activity that touch or nearly touch (centres at most the sum of the
-      radii plus the smaller radius, at least 0.1 km, apart): one site that the scan's non-overlapping circles cut
-      in two (on Georgia PPP, the young firms of one 0.3 km site came as two circles 0.53 km apart, radii 0.27
-      and 0.24 km).
-
-    These site links join pieces, never the growing groups, and never wide circles: circles of tens of km over
-    a sector overlap everywhere, and joining them by area chained unrelated clusters into candidates of hundreds
-    of firms (the earlier rule, Jaccard of the areas at any radius). Attribute pieces (the young firms, whatever
-    their activity) join only by site links: a wide circle of young firms shares half of any small piece's firms
-    when that piece's firms are young by chance, and would chain whole districts.
+    Circles of *unrelated* activities are never joined by area alone, however much ground they share: the
+    furniture makers and the hair salons of one Langley strip are two clusters, not one. Unrelated codes are
+    one cluster only when a piece of another activity holds their firms — a text group, or the young firms of a
+    place (an attribute piece), which join by shared firms like any piece. (An earlier rule kept attribute pieces
+    out of this: when a young-firms piece held every young firm in its circle, a wide one shared half of any small
+    piece's firms that were young by chance. Its firms are now those doing shared work there,
+    :func:`~clusterwatch.candidates.activities.shared_code_members`, and keeping it apart let a candidate of
+    young firms hold whole candidates of codes.) Attribute pieces are never *related* to another activity.
 
     Parameters
     ----------
@@ -83,11 +86,9 @@ def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: in
     groups = [[i] for i in range(len(members))]
     if len(members) < 2:
         return groups
-    site_rows, site_cols = _site_links(areas, n_firms, overlap, centres, radii, activity_ids, site_km)
+    site_rows, site_cols = _site_links(centres, radii, activity_ids, site_km,
+                                       (np.array([len(m) for m in members]), np.array([len(a) for a in areas])))
     apart = None if nested is None else np.asarray(nested, dtype=bool) | np.asarray(nested, dtype=bool).T
-    if apart is not None and site_rows.size:
-        keep = ~apart[site_rows, site_cols]  # pieces of one activity are never nested: touching circles stay
-        site_rows, site_cols = site_rows[keep], site_cols[keep]
     if related is not None:
         kin = np.asarray(related, dtype=bool).copy()
         if apart is not None:
@@ -117,9 +118,7 @@ def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: in
         for piece, component in enumerate(label):
             joined.setdefault(int(component), []).append(piece)
         groups = sorted(joined.values(), key=min)
-    attribute = np.zeros(len(members), dtype=bool) if attributes is None else np.asarray(attributes, dtype=bool)
-    empty = np.array([], dtype=np.int64)
-    pieces_matrix = _incidence([empty if a else m for m, a in zip(members, attribute, strict=True)], n_firms)
+    pieces_matrix = _incidence(members, n_firms)
     # shared firms: rounds of pairwise joins, each group joining at most one other per round (the pairs sharing
     # the largest share first), the overlaps measured again on the unions after every round; joining every
     # qualifying pair at once let a small piece bridge two that share little (a benchmark cluster's 8 firms
@@ -156,40 +155,164 @@ def merge_pieces(members: list[np.ndarray], areas: list[np.ndarray], n_firms: in
     return [sorted(g) for g in sorted(groups, key=min)]
 
 
-def _site_links(areas: list[np.ndarray], n_firms: int, overlap: float, centres: np.ndarray | None,
-                radii: np.ndarray | None, activity_ids: list[str] | None,
-                site_km: float) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs ``i < j`` of site circles that are one site (see :func:`merge_pieces`)."""
+def _site_links(centres: np.ndarray | None, radii: np.ndarray | None, activity_ids: list[str] | None,
+                site_km: float, counts: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``i < j`` of circles of one activity that are one cluster (:func:`one_site`; see
+    :func:`merge_pieces`); ``counts`` are the pieces' firms and the firms in their circles."""
     empty = np.array([], dtype=np.int64)
-    if centres is None or radii is None:
+    if centres is None or radii is None or activity_ids is None:
         return empty, empty
     centres = np.asarray(centres, dtype=float).reshape(-1, 2)
     radii = np.asarray(radii, dtype=float)
-    site = np.flatnonzero(radii <= site_km)
-    if site.size < 2:
+    ids = np.asarray(activity_ids, dtype=object)
+    pairs = [(i, j) for i in range(len(ids)) for j in range(i + 1, len(ids)) if ids[i] == ids[j]]
+    if not pairs:
         return empty, empty
-    area_matrix = _incidence([areas[s] for s in site], n_firms)
-    shared = (area_matrix @ area_matrix.T).toarray()
-    size = np.array([len(areas[s]) for s in site], dtype=float)
-    inside = shared >= overlap * (size[:, None] + size[None, :] - shared)  # Jaccard
-    lat, lon = centres[site, 0], centres[site, 1]
-    distance = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-    same = np.zeros_like(inside)
-    if activity_ids is not None:
-        ids = np.asarray([activity_ids[s] for s in site], dtype=object)
-        r = radii[site]
-        # touching, or nearly: the scan's secondary circle may not hold the first one's locations, so the two
-        # circles of one site stop short of each other by up to a gap between neighbours
-        gap = np.maximum(np.minimum(r[:, None], r[None, :]), 0.1)
-        same = (ids[:, None] == ids[None, :]) & (distance <= r[:, None] + r[None, :] + gap)
-    link = np.triu(inside | same, k=1)
-    i, j = np.nonzero(link)
-    return site[i].astype(np.int64), site[j].astype(np.int64)
+    i, j = (np.array(side, dtype=np.int64) for side in zip(*pairs, strict=True))
+    distance = haversine_km(centres[i, 0], centres[i, 1], centres[j, 0], centres[j, 1])
+    cases, firms = counts
+    link = one_site(distance, radii[i], radii[j], cases[i], firms[i], cases[j], firms[j], site_km=site_km)
+    return i[link], j[link]
+
+
+#: Two touching circles of one activity are one cluster unless their rates differ at this level (two-sided
+#: Fisher exact test): a site cut in two has one rate; a district beside a site has its own.
+SAME_RATE_ALPHA = 0.05
+
+
+def one_site(distance: Any, r1: Any, r2: Any, c1: Any, n1: Any, c2: Any, n2: Any, *, site_km: float = 1.0,
+             alpha: float = SAME_RATE_ALPHA) -> np.ndarray:
+    """Two circles of one activity are one cluster: both are sites (radius ≤ ``site_km``), they touch or nearly
+    touch — the gap between them is at most the smaller radius (at least 0.1 km), since the scan's secondary
+    circle may not hold the first one's locations — and the activity's rate is the same in both: ``c1`` of the
+    ``n1`` firms in the first, ``c2`` of ``n2`` in the second, not different at level ``alpha`` (two-sided
+    Fisher exact test).
+
+    Geometry alone cannot tell a site cut in two from a district beside a site: on Georgia PPP one code's 16
+    young firms spread over 1 km came as two circles of 7 of 7 firms, 1.53 km apart (radii 0.69, 0.78 km); on
+    Langley a site of security firms (12 of 20 firms of NAICS 561 in 0.49 km) had a district of office services
+    beside it (24 of 99 in 0.91 km, 1.48 km away). The rates tell them apart (p 1.0 and 0.003).
+
+    Parameters
+    ----------
+    distance
+        Km between the centres.
+    r1, r2
+        The radii in km.
+    c1, n1, c2, n2
+        The activity's firms and all firms in each circle.
+    site_km
+        Largest radius of a site.
+    alpha
+        Level of the test of equal rates.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Per pair (the arguments broadcast together).
+
+    Examples
+    --------
+    >>> bool(one_site(1.53, 0.69, 0.78, 7, 7, 7, 7))          # Georgia PPP: one code's site in two circles
+    True
+    >>> bool(one_site(1.48, 0.49, 0.91, 12, 20, 24, 99))      # Langley: a site and a district beside it
+    False
+    """
+    from scipy.stats import fisher_exact
+
+    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (distance, r1, r2, c1, n1, c2, n2)))
+    d, a, b, k1, m1, k2, m2 = (v.ravel() for v in arrays)
+    gap = np.maximum(np.minimum(a, b), 0.1)
+    out = (a <= site_km) & (b <= site_km) & (d <= a + b + gap)
+    for k in np.flatnonzero(out):
+        table = [[int(k1[k]), int(m1[k] - k1[k])], [int(k2[k]), int(m2[k] - k2[k])]]
+        out[k] = fisher_exact(table)[1] >= alpha
+    return out.reshape(arrays[0].shape)
+
+
+def site_extensions(circle: tuple[float, float, float], area: np.ndarray, others: list[tuple[float, float, float]],
+                    other_areas: list[np.ndarray], case: np.ndarray, *, site_km: float = 1.0) -> list[int]:
+    """The circles that extend a significant site circle of an activity to the whole site.
+
+    The scan reports circles that share no location, so a site whose centre is taken by many other firms (a
+    mall or an office block of old firms at the middle of a new cluster) comes as two or more circles around it,
+    only the strongest of them significant (Langley: a young cluster of 19 firms around 28 firms at one address
+    came as 9 young firms in a 0.21 km circle, q < 0.001, and 7 of 11 in a 0.17 km circle beside it, q 0.61).
+    A circle of ``others`` (the activity's other reported circles, not significant) extends the zone when it is
+    one cluster with one of the zone's circles (:func:`one_site`: a touching site circle whose rate does not
+    differ from the zone's so far) and the zone with it has a higher Bernoulli log-likelihood ratio than without
+    it (:func:`~clusterwatch.analysis.space.bernoulli_llr` of the union of the circles' firms). Circles are
+    tried in the order given (the scan's, by decreasing ratio), again until none joins.
+
+    This is a rule of this package, not of the scan: the zone's significance stays that of the first circle
+    (whose p-value the replicates gave); the extension only says how far its cluster reaches, as a union of
+    touching circles — the idea of the flexible and multi-circle scans (Tango & Takahashi 2005), without their
+    inference.
+
+    Parameters
+    ----------
+    circle
+        ``(lat, lon, radius_km)`` of the significant circle.
+    area
+        Row numbers of the firms in it.
+    others, other_areas
+        The other circles of the same activity and their firms' row numbers.
+    case
+        Per firm: whether it is one of the activity's firms.
+    site_km
+        Largest radius of a site.
+
+    Returns
+    -------
+    list of int
+        Positions in ``others`` of the circles that join, in the order they joined.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> case = np.zeros(5623, dtype=bool); case[:618] = True
+    >>> area, beside = np.arange(0, 9), np.r_[np.arange(9, 16), np.arange(700, 704)]   # 9 of 9; 7 of 11
+    >>> site_extensions((49.1467, -122.6517, 0.21), area, [(49.1472, -122.6464, 0.17)], [beside], case)
+    [0]
+    """
+    from clusterwatch.analysis.space.bernoulli import bernoulli_llr
+
+    lat0, lon0, r0 = circle
+    if r0 > site_km or not others:
+        return []
+    total_cases, total = int(case.sum()), len(case)
+    zone = [(float(lat0), float(lon0), float(r0))]
+    inside = np.zeros(total, dtype=bool)
+    inside[area] = True
+    cases, firms = int(case[inside].sum()), int(inside.sum())
+    current = float(bernoulli_llr(cases, firms, total_cases, total))
+    joined: list[int] = []
+    grew = True
+    while grew:
+        grew = False
+        for k, (lat, lon, r) in enumerate(others):
+            if k in joined:
+                continue
+            its_cases, its_firms = int(case[other_areas[k]].sum()), len(other_areas[k])
+            d = haversine_km(np.array([z[0] for z in zone]), np.array([z[1] for z in zone]),
+                             np.array([lat]), np.array([lon]))
+            if not one_site(d, np.array([z[2] for z in zone]), r, cases, firms, its_cases, its_firms,
+                            site_km=site_km).any():
+                continue
+            union = inside.copy()
+            union[other_areas[k]] = True
+            c, n = int(case[union].sum()), int(union.sum())
+            llr = float(bernoulli_llr(c, n, total_cases, total))
+            if llr > current:
+                joined.append(k)
+                zone.append((float(lat), float(lon), float(r)))
+                inside, current, cases, firms, grew = union, llr, c, n, True
+    return joined
 
 
 def context_pieces(members: list[np.ndarray], n_firms: int, *, overlap: float = 0.5,
                    breadth: float = 2.0, attributes: list[bool] | None = None,
-                   broader: np.ndarray | None = None) -> dict[int, int]:
+                   broader: np.ndarray | None = None, least: int = 5) -> dict[int, int]:
     """Pieces that are context of another piece: listed with its candidate, their other firms not added.
 
     * Broad pieces: B is context of A when B's activity is broader than A's (``broader[b, a]``: a sector over
@@ -199,9 +322,11 @@ def context_pieces(members: list[np.ndarray], n_firms: int, *, overlap: float = 
       their common sector. A narrower activity's wider circle is not context: NAICS 3327 over 0.6 km holding a
       small 332 circle at its centre is the same cluster, found at two sizes.
     * Attribute pieces (``attributes[i]`` true: the young firms, whatever their activity): E is context of A when
-      at least ``overlap`` of E's firms are A's firms, i.e. A's activity explains the young firms' concentration
-      (a young cluster of one code). Where no activity explains them (young firms of many codes, none with
-      enough firms at the site), E stays a piece of its own. Attribute pieces are never broad context.
+      at least ``overlap`` of E's firms are A's firms and E adds fewer than ``least`` firms to A's, i.e. A's
+      activity explains the young firms' concentration (a young cluster of one code) and E's other firms could
+      not stand as a piece. Where no activity explains them (young firms of many codes, none with enough firms
+      at the site, or a benchmark cluster holding half of a site's young firms of six codes), E is a piece like
+      any other and merges by shared firms. Attribute pieces are never broad context.
 
     Parameters
     ----------
@@ -211,6 +336,8 @@ def context_pieces(members: list[np.ndarray], n_firms: int, *, overlap: float = 
         Rows of the firm table.
     overlap, breadth
         The shares of the rules above.
+    least
+        Fewest firms an attribute piece must add to a piece to stand beside it (the scan's ``min_firms``).
     attributes
         Per piece: whether it is an attribute piece (default: none is).
     broader
@@ -254,7 +381,7 @@ def context_pieces(members: list[np.ndarray], n_firms: int, *, overlap: float = 
         if hosts:
             out[b] = max(hosts, key=lambda a: (shared[b, a], -a))
     for e in np.flatnonzero(attribute).tolist():
-        hosts = [a for a in hosts_ok if shared[e, a] >= overlap * size[e]]
+        hosts = [a for a in hosts_ok if shared[e, a] >= overlap * size[e] and size[e] - shared[e, a] < least]
         if hosts:
             out[e] = max(hosts, key=lambda a: (shared[e, a], -a))
     return dict(sorted(out.items()))

@@ -170,14 +170,17 @@ def _card(row: dict[str, Any], found: CandidateResult, place: str, groups: dict[
          f"{_fmt(row['rising_q'], '.3f')}); hot spot: {_cell('', row['ehsa_category']) or '—'}"),
         ("code coverage", f"{_fmt(row['code_coverage'], '.0%')} {_cell('', row['top_codes'])}"),
         ("flags", "; ".join(flags) or "—"),
+        ("same site as", _cell("", row.get("same_site")).replace(";", ", ") or "—"),
     ]
     return {"id": cid, "colour": STATUS_COLOURS.get(row["status"], "#333"), "status": row["status"],
             "label": _cell("", row["label"]), "score": _fmt(row["score"], ".1f"), "place": place,
             "activity": _cell("", row["activity"]), "source": _cell("", row["activity_source"]),
             "keywords": _cell("", row["keywords"]), "facts": [{"k": k, "v": v} for k, v in facts],
             "bars": Markup(_bars(entries)), "kd": Markup(_kd_svg(curve)) if curve is not None else "",
-            "pieces": [f"{activity} — {label}: {int(n)} firms, q {_fmt(q, '.2g')}" for activity, label, n, q in zip(
-                pieces["activity_id"], pieces["label"], pieces["n_firms"], pieces["q_value"], strict=True)],
+            "pieces": [f"{activity} — {label}: {int(n)} firms, q {_fmt(q, '.2g')}"
+                       + ("" if role == "core" else f" ({role})") for activity, label, n, q, role in zip(
+                pieces["activity_id"], pieces["label"], pieces["n_firms"], pieces["q_value"], pieces["role"],
+                strict=True)],
             "examples": example_rows}
 
 

@@ -12,6 +12,7 @@ from scipy import stats
 
 from clusterwatch import InputError, OptionError
 from clusterwatch.analysis.space import BernoulliScanResult, bernoulli_scan, bernoulli_scan_each
+from clusterwatch.analysis.space import bernoulli_llr as zone_llr
 from clusterwatch.analysis.space.bernoulli import scan_windows as build_windows
 from clusterwatch.analysis.space.bernoulli import site_points
 from clusterwatch.cli import run
@@ -137,6 +138,20 @@ def line(n: int, cases: list[int]) -> tuple[pd.DataFrame, np.ndarray]:
     case = np.zeros(n, dtype=bool)
     case[cases] = True
     return firms, case
+
+
+def test_zone_llr_is_the_scans_llr(satscan: dict[str, pd.DataFrame], langley_run) -> None:
+    # the package's ratio for zones that are not one circle scores a circle exactly as the scan's kernel does
+    # (Langley, SaTScan's clusters), and as the hand formula; a low-rate zone scores 0; bad counts are refused
+    result, _ = langley_run
+    ours = result.clusters
+    llr = zone_llr(ours["cases"].to_numpy(), ours["firms"].to_numpy(), result.total_cases, result.total_firms)
+    assert llr == pytest.approx(ours["llr"].to_numpy(), rel=1e-12)
+    assert llr[0] == pytest.approx(98.280425, rel=LLR_TOLERANCE)
+    assert float(zone_llr(3, 4, 4, 20)) == pytest.approx(bernoulli_llr(3, 4, 4, 20), rel=1e-12)
+    assert float(zone_llr(1, 10, 4, 20)) == 0.0
+    with pytest.raises(InputError, match="zones must hold"):
+        zone_llr(5, 4, 4, 20)
 
 
 def test_llr_of_a_pure_window_by_hand() -> None:

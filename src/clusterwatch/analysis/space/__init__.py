@@ -5,7 +5,12 @@ indicator to a frozen result with ``to_frame()``; Monte Carlo replicates run thr
 :func:`clusterwatch.compute.compute_map` and the seed is stored in the result.
 """
 
-from clusterwatch.analysis.space.bernoulli import BernoulliScanResult, bernoulli_scan, bernoulli_scan_each
+from clusterwatch.analysis.space.bernoulli import (
+    BernoulliScanResult,
+    bernoulli_llr,
+    bernoulli_scan,
+    bernoulli_scan_each,
+)
 from clusterwatch.analysis.space.hotspots import HotSpotResult, gi_star, hotspots, hotspots_on_graph
 from clusterwatch.analysis.space.kd import KdResult, global_envelope, kd
 
@@ -13,6 +18,7 @@ __all__ = [
     "BernoulliScanResult",
     "HotSpotResult",
     "KdResult",
+    "bernoulli_llr",
     "bernoulli_scan",
     "bernoulli_scan_each",
     "gi_star",

@@ -403,6 +403,47 @@ def _scan(study: _Study, case: np.ndarray, *, min_cases: int, max_clusters: int,
     )
 
 
+def bernoulli_llr(cases: Any, firms: Any, total_cases: int, total: int) -> np.ndarray:
+    """Kulldorff's Bernoulli log-likelihood ratio of zones holding ``cases`` of ``firms``, in a study area of
+    ``total_cases`` of ``total`` (high rates only: 0 where the zone's rate is not above the rest's).
+
+    The ratio every window of :func:`bernoulli_scan` is scored by, for zones that are not one circle (two
+    touching circles of one site, say).
+
+    Parameters
+    ----------
+    cases, firms
+        Cases and firms inside each zone (scalars or arrays).
+    total_cases, total
+        Cases and firms in the study area.
+
+    Returns
+    -------
+    numpy.ndarray
+        The ratio per zone (a 0-d array for scalars).
+
+    Examples
+    --------
+    >>> round(float(bernoulli_llr(9, 9, 618, 5623)), 2)
+    19.93
+    >>> float(bernoulli_llr(1, 100, 618, 5623))
+    0.0
+    """
+    from scipy.special import xlogy
+
+    c, n = np.asarray(cases, dtype=float), np.asarray(firms, dtype=float)
+    big_c, big_n = float(total_cases), float(total)
+    if np.any((c < 0) | (c > n) | (n > big_n) | (big_c - c < 0) | (big_c - c > big_n - n)):
+        raise InputError("zones must hold 0 <= cases <= firms, within the study area's cases and firms")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inside = xlogy(c, c / n) + xlogy(n - c, (n - c) / n)
+        rest_n = big_n - n
+        outside = xlogy(big_c - c, (big_c - c) / rest_n) + xlogy(rest_n - big_c + c, (rest_n - big_c + c) / rest_n)
+        null = xlogy(big_c, big_c / big_n) + xlogy(big_n - big_c, (big_n - big_c) / big_n)
+        llr = np.nan_to_num(inside + outside - null, nan=0.0)
+    return np.where(c * big_n > big_c * n, llr, 0.0)
+
+
 def bernoulli_scan(
     firms: pd.DataFrame,
     cases: pd.Series | np.ndarray | str,
