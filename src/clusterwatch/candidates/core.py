@@ -521,6 +521,8 @@ def find_candidates(
         keys = None
     pieces: list[dict[str, Any]] = []
     n_not_shared = 0
+    rows_of = ({a: rows.to_numpy() for a, rows in tested.groupby("activity_id", sort=False).groups.items()}
+               if len(tested) else {})
     for k in np.flatnonzero(tested["outcome"].to_numpy() == "piece") if len(tested) else []:
         row = tested.iloc[int(k)]
         result = concentration.scans[row["activity_id"]]
@@ -530,7 +532,7 @@ def find_candidates(
             tested.loc[int(k), "outcome"] = "one address"  # a building or a mall is not a place
             continue
         # the site's other circles of the activity that the scan's no-overlap rule cut off (site_extensions)
-        extensions = _extensions(tested, int(k), result, mask, area, config.site_km)
+        extensions = _extensions(tested, int(k), rows_of[row["activity_id"]], result, mask, area, config.site_km)
         for e in extensions:
             tested.loc[e["row"], "outcome"] = "extension"
             area = np.union1d(area, e["area"])
@@ -856,18 +858,18 @@ def _same_site(cand: pd.DataFrame, n_firms: int, *, overlap: float, site_km: flo
     return out
 
 
-def _extensions(tested: pd.DataFrame, k: int, result: Any, mask: np.ndarray, area: np.ndarray,
+def _extensions(tested: pd.DataFrame, k: int, rows: np.ndarray, result: Any, mask: np.ndarray, area: np.ndarray,
                 site_km: float) -> list[dict[str, Any]]:
-    """The not-significant circles of tested row ``k``'s activity that extend its circle to the whole site
-    (:func:`~clusterwatch.candidates.merge.site_extensions`), as piece records of role ``extension``."""
+    """The not-significant circles of tested row ``k``'s activity (its rows: ``rows``) that extend its circle to
+    the whole site (:func:`~clusterwatch.candidates.merge.site_extensions`), as piece records of role
+    ``extension``."""
     row = tested.iloc[k]
     if float(row["radius_km"]) > site_km:
         return []
-    same = tested.index[(tested["activity_id"] == row["activity_id"]).to_numpy()
-                        & (tested["outcome"] == "not significant").to_numpy()]
-    if not len(same):
+    others = tested.loc[rows]
+    others = others[(others["outcome"] == "not significant").to_numpy()]
+    if others.empty:
         return []
-    others = tested.loc[same]
     # only site circles near enough to touch it or a circle touching it: the rest need not be gathered
     radius = others["radius_km"].to_numpy(dtype=float)
     distance = _km(float(row["lat"]), float(row["lon"]), others["lat"].to_numpy(dtype=float),

@@ -164,8 +164,11 @@ def _site_links(centres: np.ndarray | None, radii: np.ndarray | None, activity_i
         return empty, empty
     centres = np.asarray(centres, dtype=float).reshape(-1, 2)
     radii = np.asarray(radii, dtype=float)
-    ids = np.asarray(activity_ids, dtype=object)
-    pairs = [(i, j) for i in range(len(ids)) for j in range(i + 1, len(ids)) if ids[i] == ids[j]]
+    by_activity: dict[str, list[int]] = {}
+    for k, activity in enumerate(activity_ids):
+        if radii[k] <= site_km:
+            by_activity.setdefault(activity, []).append(k)
+    pairs = [(a, b) for rows in by_activity.values() for x, a in enumerate(rows) for b in rows[x + 1:]]
     if not pairs:
         return empty, empty
     i, j = (np.array(side, dtype=np.int64) for side in zip(*pairs, strict=True))
