@@ -11,23 +11,10 @@ import pytest
 from clusterwatch.candidates import find_candidates
 from clusterwatch.candidates.merge import one_site, site_extensions
 
+from ._registers import town_register
+
 FAST = dict(permutations=999, kd_permutations=19, use_text=False)
-TOWN_CODES = np.array(["238220", "722511", "445110", "541110", "811111", "236118", "311811", "332710"])
-RING_CODES = ["541715", "334511", "541512", "332710", "541330", "488190"]  # 3 firms each: no code piece
-
-
-def background(seed: int, n: int = 1200) -> pd.DataFrame:
-    """Firms around twelve towns, founding years uniform 1980-2019 whatever the place: nothing in them is new."""
-    rng = np.random.default_rng(seed)
-    towns = rng.uniform([46.8, -122.4], [47.2, -121.6], size=(12, 2))
-    town = rng.integers(0, len(towns), n)
-    return pd.DataFrame({
-        "firm_id": [f"f{i:05d}" for i in range(n)], "name": [f"Firm {i}" for i in range(n)],
-        "lat": towns[town, 0] + rng.normal(0, 0.02, n), "lon": towns[town, 1] + rng.normal(0, 0.03, n),
-        "code": np.where(rng.random(n) < 0.5, TOWN_CODES[town % len(TOWN_CODES)], rng.choice(TOWN_CODES, n)),
-        "code_system": "naics",
-        "founded": pd.to_datetime(rng.choice(np.arange(1980, 2020), n).astype(str) + "-06-01"),
-        "employees": rng.integers(1, 60, n).astype(float)})
+RING_CODES = ["518210", "512110", "523920", "611430", "621111", "488190"]  # 3 each, sectors the towns lack
 
 
 def ringed_site(seed: int) -> tuple[pd.DataFrame, set[str]]:
@@ -48,7 +35,7 @@ def ringed_site(seed: int) -> tuple[pd.DataFrame, set[str]]:
         "lon": lon0 + km * np.cos(angle) / (111.32 * np.cos(np.radians(lat0))),
         "code": [RING_CODES[i % len(RING_CODES)] for i in range(n)], "code_system": "naics",
         "founded": pd.to_datetime(rng.choice(np.arange(2015, 2020), n).astype(str) + "-03-01"), "employees": 3.0})
-    return pd.concat([background(seed), block, ring], ignore_index=True), set(ring["firm_id"])
+    return pd.concat([town_register(seed, clustered=True), block, ring], ignore_index=True), set(ring["firm_id"])
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

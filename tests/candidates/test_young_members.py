@@ -12,8 +12,10 @@ from clusterwatch.candidates import find_candidates
 from clusterwatch.candidates.activities import code_keys, shared_code_members
 from clusterwatch.report.gis import write_candidate_outputs
 
+from ._registers import COMMON, town_register
+
 FAST = dict(permutations=999, kd_permutations=19, use_text=False)
-COMMON = np.array(["238220", "722511", "445110", "541110", "811111", "236118", "311811", "332710"])
+
 
 
 def test_shared_code_members_by_hand() -> None:
@@ -38,19 +40,6 @@ def test_shared_code_members_by_hand() -> None:
     assert code_keys(firms).tolist() == ["naics:4881", "naics:4881", "naics:5413"]
 
 
-def _register(seed: int, n: int = 1200) -> pd.DataFrame:
-    """Common codes around 12 towns, founding years 1980-2019 independent of place and code."""
-    rng = np.random.default_rng(seed)
-    towns = rng.uniform([46.8, -122.4], [47.2, -121.6], size=(12, 2))
-    town = rng.integers(0, len(towns), n)
-    return pd.DataFrame({
-        "firm_id": [f"f{i:05d}" for i in range(n)], "name": [f"Firm {i}" for i in range(n)],
-        "lat": towns[town, 0] + rng.normal(0, 0.02, n), "lon": towns[town, 1] + rng.normal(0, 0.03, n),
-        "code": rng.choice(COMMON, n), "code_system": "naics",
-        "founded": pd.to_datetime(rng.integers(1980, 2020, n).astype(str) + "-06-01"),
-        "employees": rng.integers(1, 60, n).astype(float)})
-
-
 def _site(prefix: str, codes: list[str], rng: np.random.Generator) -> pd.DataFrame:
     n = len(codes)
     return pd.DataFrame({
@@ -69,7 +58,7 @@ def _old_district() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     noise = _site("y", [COMMON[i % len(COMMON)] for i in range(20)], rng)
     old = _site("o", [COMMON[i % len(COMMON)] for i in range(60)], rng)
     old["founded"] = pd.to_datetime(rng.integers(1980, 2010, len(old)).astype(str) + "-06-01")
-    return pd.concat([_register(5), tech, noise, old], ignore_index=True), tech, noise
+    return pd.concat([town_register(5), tech, noise, old], ignore_index=True), tech, noise
 
 
 def test_young_candidate_holds_the_young_firms_of_recurring_codes() -> None:
@@ -106,7 +95,7 @@ def test_young_firms_of_a_new_place_are_members_without_shared_codes() -> None:
     codes = ["111110", "212111", "221111", "423110", "484110", "511110", "522110", "531110", "561110", "611110",
              "621111", "711110"]
     site = _site("u", codes, rng)
-    firms = pd.concat([_register(6), site], ignore_index=True)
+    firms = pd.concat([town_register(6), site], ignore_index=True)
     found = find_candidates(firms, as_of="2019-12-31", rng=1, **FAST)  # type: ignore[arg-type]
     young = found.tested[(found.tested["activity_id"] == "entries:young") & (found.tested["outcome"] == "piece")]
     assert len(young) and (young["expected"] <= 0.25 * young["cases"]).iloc[0]
