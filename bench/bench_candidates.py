@@ -34,15 +34,16 @@ Measures, per background x kind, over the seeds:
 * runtime: mean wall seconds of one ``find_candidates`` run.
 
 Replicates: ``--permutations`` (999) on Georgia PPP, ``--langley-permutations`` (99) on Langley, whose 5,600
-distinct point locations make a replicate some 25 times dearer than on ZIP centroids (143 s a run at 999); with 99
+distinct point locations make a replicate some 25 times dearer than on ZIP centroids (55 s a run at 999); with 99
 replicates, clusters beyond every replicate get the Gumbel tail p-value, so the floor 0.01 does not bind.
 
 Runs are without text activities (planted firms carry no description; ``--text`` turns them on) and without Kd
 (supporting evidence that neither detection nor status uses).
 
-Run (the full benchmark, about 10 minutes on 2 cores)::
+Run (the full benchmark over ten seeds: Langley 4.5 min, Georgia 1.7 min on 2 cores; Langley at 999 replicates
+28 min)::
 
-    .venv/bin/python bench/bench_candidates.py --seeds 5
+    .venv/bin/python bench/bench_candidates.py --seeds 10
 
 and small while developing: ``--seeds 1 --permutations 99 --ppp-firms 5000 --backgrounds ppp-georgia`` (Langley's
 five-code kind alone: ``--backgrounds langley --kinds a-tech-5codes --seeds 1``). Further seeds, so that a figure
