@@ -98,8 +98,9 @@ class CandidateResult:
         ``candidate_id, firm_id``: the union of the pieces' firms.
     pieces
         Every significant cluster that went into a candidate (:data:`PIECE_COLUMNS`), by ``role``: ``core``,
-        ``extension`` (a circle beside a core piece that completes its site, not significant alone) or
-        ``context`` (a broader activity's piece, listed, its other firms not added).
+        ``extension`` (a circle of the same activity beside a core piece that completes its site: another
+        significant circle of one rate, or one not significant alone) or ``context`` (a broader activity's piece,
+        listed, its other firms not added). ``n_firms`` and ``n_area`` count each row's own circle.
     tested
         Every cluster tested (:data:`TESTED_COLUMNS`), with its ``outcome``: ``piece``, ``not significant``,
         ``one address`` (a building or mall, not a place), ``too few firms``, ``no shared code`` (a young-firms
@@ -533,6 +534,7 @@ def find_candidates(
             continue
         # the site's other circles of the activity that the scan's no-overlap rule cut off (site_extensions)
         extensions = _extensions(tested, int(k), rows_of[row["activity_id"]], result, mask, area, config.site_km)
+        own_area = len(area)  # the circle's own counts, for the pieces table (the zone's are the candidate's)
         for e in extensions:
             tested.loc[e["row"], "outcome"] = "extension"
             area = np.union1d(area, e["area"])
@@ -552,8 +554,9 @@ def find_candidates(
             n_not_shared += len(context_rows)
         for e in extensions:
             e["members"] = np.intersect1d(e["area"], members)
+        own = (len(members) - sum(len(e["members"]) for e in extensions), own_area)
         pieces.append({"activity_id": row["activity_id"], "cluster": int(row["cluster"]), "lat": float(row["lat"]),
-                       "lon": float(row["lon"]), "radius_km": float(row["radius_km"]), "members": members,
+                       "lon": float(row["lon"]), "own": own, "radius_km": float(row["radius_km"]), "members": members,
                        "area": area, "context": context_rows, "relative_risk": float(row["relative_risk"]),
                        "llr": float(row["llr"]), "extensions": extensions, "cases": int(mask[area].sum()),
                        "p_value": float(row["p_value"]), "q_value": float(row["q_value"])})
@@ -720,7 +723,7 @@ def find_candidates(
                 for p in group_parts:
                     a = by_id[p["activity_id"]]
                     piece_rows.append((cid, role, p["activity_id"], a.source, a.label, p["cluster"], p["lat"],
-                                       p["lon"], p["radius_km"], len(p["members"]), len(p["area"]),
+                                       p["lon"], p["radius_km"], *p.get("own", (len(p["members"]), len(p["area"]))),
                                        p["relative_risk"], p["llr"], p["p_value"], p["q_value"]))
             texts_of: dict[str, str] = {}
             for activity_id in row["pieces"].split(";"):
