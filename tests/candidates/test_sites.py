@@ -53,7 +53,8 @@ def test_a_young_cluster_ringed_round_an_old_block_is_one_candidate(seed: int) -
     assert holding["sum"].iloc[0] >= 16 and holding["sum"].iloc[0] == holding["size"].iloc[0]
     pieces = found.pieces[found.pieces["candidate_id"] == holding.index[0]]
     assert (pieces["role"] == "extension").sum() >= 1  # the second circle, named as what completes the site
-    assert pieces["n_firms"].sum() == holding["size"].iloc[0]  # each row counts its own circle, none twice
+    young = pieces[pieces["activity_id"] == "entries:young"]
+    assert young["n_firms"].sum() == holding["sum"].iloc[0]  # each row counts its own circle, none twice
     assert set(near["outcome"]) <= {"piece", "extension"}
 
 
